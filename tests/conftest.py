@@ -1,0 +1,31 @@
+"""Shared fixtures of the process-level tests: a small synthetic data set and tiny training configurations."""
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope='session')
+def synthetic_data(tmp_path_factory) -> Path:
+    "A 32×32 synthetic ensemble data set (2 dates × 3 lead times × 8 members)."
+    from enriching_gan.synthetic import make_synthetic_dataset
+    return make_synthetic_dataset(tmp_path_factory.mktemp('data') / 'synth', n_dates=2, n_members=8,
+                                  lead_times=(3, 24, 45), size=32, progress=False)
+
+
+def write_train_config(path: Path, data_dir: Path, out_dir: Path, **overrides) -> Path:
+    "A YAML training configuration for a tiny CPU model."
+    cfg = dict(data_dir=str(data_dir), output_dir=str(out_dir), crop_size=[16, 16], batch_size=2, latent_dim=32,
+               n_mlp=2, channel_max=16, total_steps=4, d_reg_every=2, g_reg_every=2, ckpt_every=2,
+               sample_every=1000, log_every=2, num_workers=0)
+    cfg.update(overrides)
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def torchrun(*args) -> list[str]:
+    "Command line of torchrun from this interpreter's environment."
+    return [sys.executable, '-m', 'torch.distributed.run', *args]
