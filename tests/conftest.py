@@ -29,3 +29,9 @@ def write_train_config(path: Path, data_dir: Path, out_dir: Path, **overrides) -
 def torchrun(*args) -> list[str]:
     "Command line of torchrun from this interpreter's environment."
     return [sys.executable, '-m', 'torch.distributed.run', *args]
+
+
+def children(pid: int) -> list[int]:
+    "Direct child processes of `pid` (Linux /proc)."
+    path = Path(f'/proc/{pid}/task/{pid}/children')
+    return [int(p) for p in path.read_text().split()] if path.exists() else []

@@ -4,11 +4,10 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import torch
 
-from conftest import ROOT, torchrun, write_train_config
+from conftest import ROOT, children, torchrun, write_train_config
 
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
 
@@ -40,12 +39,6 @@ def test_two_ranks_leave_identical_weights(tmp_path, synthetic_data):
     assert ckpt['step'] == 4 and all(torch.equal(v, ranks[0]['g_ema'][k]) for k, v in ckpt['g_ema'].items())
 
 
-def _children(pid: int) -> list[int]:
-    "Direct child processes of `pid` (Linux /proc)."
-    path = Path(f'/proc/{pid}/task/{pid}/children')
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
 def test_killed_worker_is_restarted_and_resumes(tmp_path, synthetic_data):
     steps = 30
     cfg = write_train_config(tmp_path / 'run.yaml', synthetic_data, tmp_path / 'run', total_steps=steps, ckpt_every=2)
@@ -56,7 +49,7 @@ def test_killed_worker_is_restarted_and_resumes(tmp_path, synthetic_data):
     deadline = time.time() + 120
     while not list(ckpts.glob('ckpt_*.pt')) and time.time() < deadline: time.sleep(0.2)
     assert list(ckpts.glob('ckpt_*.pt')), 'no checkpoint appeared'
-    workers = _children(proc.pid)
+    workers = children(proc.pid)
     assert workers, 'torchrun has no worker processes'
     os.kill(workers[-1], signal.SIGKILL)
     out, _ = proc.communicate(timeout=300)
