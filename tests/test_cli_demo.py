@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from enriching_gan.cli import main
+
 CLI = str(Path(sys.executable).parent / 'enriching-gan')
 COMMANDS = ['synth', 'stats', 'train', 'invert', 'tune', 'enrich', 'evaluate', 'demo']
 
@@ -77,10 +79,18 @@ def test_synth_stats_train(tmp_path):
     assert (tmp_path / 'run' / 'checkpoints' / 'ckpt_0000002.pt').is_file() and 'step 2' in r.stdout
 
 
+def run_in_process(capsys, *args) -> tuple[int, str, str]:
+    "Exit status, stdout and stderr of `enriching-gan ARGS`, run in this process (parsing needs no subprocess)."
+    try: code = main(list(map(str, args)))
+    except SystemExit as e: code = e.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 @pytest.mark.parametrize('command', COMMANDS)
-def test_help(command):
-    r = run(command, '--help')
-    assert r.returncode == 0 and '--config' in r.stdout and 'default' in r.stdout
+def test_help(capsys, command):
+    code, out, _ = run_in_process(capsys, command, '--help')
+    assert code == 0 and '--config' in out and 'default' in out
 
 
 @pytest.mark.parametrize('args, message', [
@@ -90,9 +100,10 @@ def test_help(command):
     (['train', '--data_dir', 'nowhere', '--amp', 'fp8'], 'amp must be auto, bf16 or off'),
     (['demo', '--frobnicate'], 'unrecognized arguments: --frobnicate'),
 ])
-def test_bad_flags_one_line(args, message):
-    r = run(*args)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
+def test_bad_flags_one_line(capsys, monkeypatch, args, message):
+    monkeypatch.delenv('STYLEGAN_DATA_DIR', raising=False)
+    code, _, err = run_in_process(capsys, *args)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and message in err, err
 
 
 SCRIPTS = Path(__file__).resolve().parents[1] / 'scripts'
