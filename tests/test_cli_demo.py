@@ -11,7 +11,7 @@ import pytest
 from enriching_gan.cli import main
 
 CLI = str(Path(sys.executable).parent / 'enriching-gan')
-COMMANDS = ['synth', 'stats', 'train', 'invert', 'tune', 'enrich', 'evaluate', 'demo']
+COMMANDS = ['synth', 'stats', 'train', 'invert', 'tune', 'enrich', 'evaluate', 'demo', 'debias train', 'debias validate', 'debias infer']
 
 
 def run(*args, env=None):
@@ -89,7 +89,7 @@ def run_in_process(capsys, *args) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize('command', COMMANDS)
 def test_help(capsys, command):
-    code, out, _ = run_in_process(capsys, command, '--help')
+    code, out, _ = run_in_process(capsys, *command.split(), '--help')
     assert code == 0 and '--config' in out and 'default' in out
 
 

@@ -46,7 +46,9 @@ def run_notebook(path: Path, skip: list[str], force: list[str]) -> tuple[str, bo
             f'ok, _ = test_nb(Path({str(path)!r}), skip_flags={skip!r}, force_flags={force!r}, basepath={str(ROOT)!r}); '
             'sys.exit(0 if ok else 1)')
     t0 = time.time()
-    ok = subprocess.run([sys.executable, '-c', code], cwd=path.parent).returncode == 0
+    # one thread per notebook: several notebooks run at once, and oversubscribed torch threads slow everything down 10x
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
+    ok = subprocess.run([sys.executable, '-c', code], cwd=path.parent, env=env).returncode == 0
     return str(path.relative_to(ROOT)), ok, time.time() - t0
 
 
@@ -83,7 +85,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--slow', action='store_true', help='also run cells flagged `slow`')
     p.add_argument('--only', nargs='*', default=[], help='notebooks whose name contains one of these')
-    p.add_argument('--workers', type=int, default=min(os.cpu_count() or 1, 4), help='notebooks run at once')
+    p.add_argument('--workers', type=int, default=len(os.sched_getaffinity(0)), help='notebooks run at once (one thread each)')
     p.add_argument('--no-pytest', action='store_true', help='notebooks and export check only')
     args = p.parse_args()
     os.environ.setdefault('MPLBACKEND', 'Agg')
