@@ -88,7 +88,7 @@ def test_resume_with_another_number_of_ranks_and_refuse_mixing(setup, tmp_path):
 
 def test_killed_rank_is_restarted_and_nothing_is_missing(setup, tmp_path):
     out = tmp_path / 'inv'
-    args = ['invert', *common(setup), '--invstep', '300', '--max_members', '4', '--output_dir', str(out)]
+    args = ['invert', *common(setup), '--invstep', '150', '--max_members', '4', '--output_dir', str(out)]
     proc = subprocess.Popen(torchrun('--standalone', '--nproc_per_node=2', '--max-restarts=1', '-m', 'enriching_gan.cli', *args),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
     deadline = time.time() + 300
@@ -102,6 +102,6 @@ def test_killed_rank_is_restarted_and_nothing_is_missing(setup, tmp_path):
     assert len(list(out.glob('*.npz'))) == 9 and not list(out.glob('.*.tmp'))       # every case, no partial file
     assert len(json.loads((out / 'manifest.json').read_text())['done']) == 9
     reference = tmp_path / 'one'   # the same batches (one ensemble each): a case's codes depend on its batch-mates only through rounding
-    r = run(['invert', *common(setup), '--invstep', '300', '--max_members', '4', '--output_dir', str(reference)], 1)
+    r = run(['invert', *common(setup), '--invstep', '150', '--max_members', '4', '--output_dir', str(reference)], 1)
     assert r.returncode == 0, r.stderr[-3000:]
     assert_same_outputs(out, reference, 'wplus')

@@ -71,7 +71,8 @@ def run_pytest() -> tuple[int, int, int]:
     if not any(tests.glob('test_*.py')): return 0, 0, 0
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / 'report.xml'
-        subprocess.run([sys.executable, '-m', 'pytest', str(tests), '-q', f'--junitxml={report}'], cwd=ROOT)
+        # two workers, one test file each at a time (module fixtures are built once); most tests wait on subprocesses
+        subprocess.run([sys.executable, '-m', 'pytest', str(tests), '-q', '-n', '2', '--dist', 'loadfile', f'--junitxml={report}'], cwd=ROOT)
         if not report.exists(): return 0, 1, 0
         suites = ET.parse(report).getroot()
         suites = [suites] if suites.tag == 'testsuite' else list(suites)
