@@ -1,5 +1,9 @@
 """Shared fixtures of the process-level tests: a small synthetic data set and tiny training configurations."""
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,3 +39,18 @@ def children(pid: int) -> list[int]:
     "Direct child processes of `pid` (Linux /proc)."
     path = Path(f'/proc/{pid}/task/{pid}/children')
     return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def run_killing_one_worker(args: list[str], first_output: Path, pattern: str, env: dict, timeout: float = 600) -> str:
+    "Run torchrun with 2 workers and one restart; SIGKILL a worker as soon as `first_output` holds a `pattern` file; the log."
+    proc = subprocess.Popen(torchrun('--standalone', '--nproc_per_node=2', '--max-restarts=1', *args),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.time() + timeout / 2
+    while not list(first_output.glob(pattern)) and time.time() < deadline: time.sleep(0.1)
+    assert list(first_output.glob(pattern)), f'no {pattern} appeared in {first_output}'
+    workers = children(proc.pid)
+    assert workers, 'torchrun has no worker processes'
+    os.kill(workers[-1], signal.SIGKILL)
+    log, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, log[-3000:]
+    return log

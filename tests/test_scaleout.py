@@ -2,10 +2,8 @@
 resumable with another number of ranks, and a killed rank costs only its current batch."""
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +11,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import children, torchrun
+from conftest import run_killing_one_worker, torchrun
 from enriching_gan.networks import Generator, save_checkpoint
 
 CLI = [sys.executable, '-m', 'enriching_gan.cli']
@@ -89,16 +87,7 @@ def test_resume_with_another_number_of_ranks_and_refuse_mixing(setup, tmp_path):
 def test_killed_rank_is_restarted_and_nothing_is_missing(setup, tmp_path):
     out = tmp_path / 'inv'
     args = ['invert', *common(setup), '--invstep', '150', '--max_members', '4', '--output_dir', str(out)]
-    proc = subprocess.Popen(torchrun('--standalone', '--nproc_per_node=2', '--max-restarts=1', '-m', 'enriching_gan.cli', *args),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
-    deadline = time.time() + 300
-    while not list(out.glob('*.npz')) and time.time() < deadline: time.sleep(0.1)
-    assert list(out.glob('*.npz')), 'no case was written'
-    workers = children(proc.pid)
-    assert workers, 'torchrun has no worker processes'
-    os.kill(workers[-1], signal.SIGKILL)
-    log, _ = proc.communicate(timeout=600)
-    assert proc.returncode == 0, log[-3000:]
+    run_killing_one_worker(['-m', 'enriching_gan.cli', *args], out, '*.npz', ENV)
     assert len(list(out.glob('*.npz'))) == 9 and not list(out.glob('.*.tmp'))       # every case, no partial file
     assert len(json.loads((out / 'manifest.json').read_text())['done']) == 9
     reference = tmp_path / 'one'   # the same batches (one ensemble each): a case's codes depend on its batch-mates only through rounding

@@ -1,13 +1,11 @@
 """Training as users launch it: `python -m enriching_gan.train` and torchrun with gloo on the CPU."""
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import torch
 
-from conftest import ROOT, children, torchrun, write_train_config
+from conftest import ROOT, run_killing_one_worker, torchrun, write_train_config
 
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
 
@@ -42,18 +40,8 @@ def test_two_ranks_leave_identical_weights(tmp_path, synthetic_data):
 def test_killed_worker_is_restarted_and_resumes(tmp_path, synthetic_data):
     steps = 30
     cfg = write_train_config(tmp_path / 'run.yaml', synthetic_data, tmp_path / 'run', total_steps=steps, ckpt_every=2)
-    proc = subprocess.Popen(torchrun('--standalone', '--nproc_per_node=2', '--max-restarts=1', '-m', 'enriching_gan.train',
-                                     '--config', str(cfg), '--resume'),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
     ckpts = tmp_path / 'run' / 'checkpoints'
-    deadline = time.time() + 120
-    while not list(ckpts.glob('ckpt_*.pt')) and time.time() < deadline: time.sleep(0.2)
-    assert list(ckpts.glob('ckpt_*.pt')), 'no checkpoint appeared'
-    workers = children(proc.pid)
-    assert workers, 'torchrun has no worker processes'
-    os.kill(workers[-1], signal.SIGKILL)
-    out, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0, out[-3000:]
+    out = run_killing_one_worker(['-m', 'enriching_gan.train', '--config', str(cfg), '--resume'], ckpts, 'ckpt_*.pt', ENV)
     final = torch.load(ckpts / f'ckpt_{steps:07d}.pt', weights_only=True)
     assert final['step'] == steps
     assert 'resumed from' in out   # printed only by a run that found a checkpoint at start: the restarted one

@@ -14,7 +14,6 @@ import html
 import json
 import re
 import shutil
-import sys
 import tempfile
 import warnings
 from pathlib import Path
