@@ -43,7 +43,8 @@ def execute_copy(nbs: Path, scratch: Path, timeout: int) -> Path:
             if cell.cell_type == 'code' and any(re.search(rf'^#\|\s*{f}\b', cell.source, re.M) for f in SKIPPED_FLAGS):
                 cell.metadata.setdefault('tags', []).append('skip-execution')
         print(f'executing {path.relative_to(dest)}', flush=True)
-        ExecutePreprocessor(timeout=timeout, kernel_name='python3').preprocess(nb, {'metadata': {'path': str(path.parent)}})
+        cwd = nbs / path.parent.relative_to(dest)      # the notebook's own folder: relative paths (../tests/data) hold
+        ExecutePreprocessor(timeout=timeout, kernel_name='python3').preprocess(nb, {'metadata': {'path': str(cwd)}})
         nbformat.write(nb, path)
     return dest
 
