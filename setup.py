@@ -15,18 +15,18 @@ extras = {
 }
 extras['all'] = sorted({r for reqs in extras.values() for r in reqs})
 
-licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}
-statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
-lic = licenses[cfg['license']]
+licenses = {'apache2': 'Apache-2.0'}      # settings.ini's nbdev name -> SPDX licence expression
+statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature',
+            '7 - Inactive']
 
 setuptools.setup(
     name=cfg['lib_name'],
     version=cfg['version'],
-    license=lic[0],
+    license_expression=licenses[cfg['license']],
+    license_files=['LICENSE'],
     classifiers=[
-        'Development Status :: ' + statuses[int(cfg['status'])],
+        'Development Status :: ' + statuses[int(cfg['status']) - 1],      # status = 3: '3 - Alpha'
         'Intended Audience :: ' + cfg['audience'],
-        'License :: ' + lic[1],
         'Natural Language :: ' + cfg['language'],
         'Programming Language :: Python :: 3',
         'Topic :: Scientific/Engineering :: Atmospheric Science',
@@ -34,12 +34,14 @@ setuptools.setup(
     description=cfg['description'],
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
-    url=cfg['git_url'],
     author=cfg['author'],
     author_email=cfg['author_email'],
     keywords=cfg['keywords'],
-    packages=setuptools.find_packages(include=['enriching_gan', 'enriching_gan.*']),
-    package_data={'enriching_gan': ['csrc/*.cpp', 'csrc/*.cu', 'csrc/*.h']},
+    # csrc/ (the CUDA kernels' sources, compiled at first use) has no __init__.py: a namespace package, listed so
+    # that a non-editable install ships it
+    packages=setuptools.find_namespace_packages(include=['enriching_gan', 'enriching_gan.*'],
+                                                exclude=['*.__pycache__']),
+    package_data={'enriching_gan.csrc': ['*.cpp', '*.cu', '*.h']},
     include_package_data=True,
     install_requires=requirements,
     extras_require=extras,

@@ -29,7 +29,8 @@ class CheckpointError(InputError):
     "A checkpoint file that cannot be used, with the reason."
 
 
-def save_checkpoint(path, *, g: Generator, d: Discriminator | None = None, g_ema: Generator | None = None, **extra) -> Path:
+def save_checkpoint(path, *, g: Generator, d: Discriminator | None = None, g_ema: Generator | None = None,
+                    **extra) -> Path:
     "Save networks (state dicts + settings) and any `extra` entries to `path`, atomically."
     ckpt = {'format': CHECKPOINT_FORMAT, 'config': {'generator': g.config, 'discriminator': d.config if d else None},
             'g': g.state_dict(), 'd': d.state_dict() if d else None, 'g_ema': (g_ema or g).state_dict(), **extra}
@@ -143,7 +144,7 @@ def load_checkpoint(path, map_location='cpu', *, use_noise: bool = True, tanh_rr
 
 # %% ../nbs/05_checkpoints.ipynb #0faf92e1
 def weights_fingerprint(module: nn.Module) -> str:
-    "SHA-256 of a network's weights and buffers (names, shapes, dtypes, bytes): the same weights give the same fingerprint."
+    "SHA-256 of a network's weights and buffers (names, shapes, dtypes, bytes): the same weights, the same fingerprint."
     h = hashlib.sha256()
     for name, t in sorted(module.state_dict().items()):
         h.update(f'{name}{tuple(t.shape)}{t.dtype}'.encode())

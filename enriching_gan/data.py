@@ -14,13 +14,13 @@ import torch
 import yaml
 from tqdm.auto import tqdm
 
-from .files import InputError, atomic_write
+from .files import InputError, atomic_save_npz, atomic_write, load_npz
 
 # %% auto #0
-__all__ = ['VARIABLES', 'UNITS', 'LABEL_COLUMNS', 'NORMALISATION_TYPES', 'DataError', 'variable_indices', 'stored_variables',
-           'read_labels', 'write_labels', 'load_sample', 'stored_layout', 'crop_fields', 'NormalisationConfig',
-           'rain_forward', 'rain_inverse', 'gaussian_blur', 'Normaliser', 'compute_statistics', 'FieldDataset',
-           'read_dates_file', 'EnsembleStore']
+__all__ = ['VARIABLES', 'UNITS', 'LABEL_COLUMNS', 'NORMALISATION_TYPES', 'GRID_FILE', 'DataError', 'variable_indices',
+           'stored_variables', 'read_labels', 'write_labels', 'load_sample', 'stored_layout', 'crop_fields',
+           'NormalisationConfig', 'rain_forward', 'rain_inverse', 'gaussian_blur', 'Normaliser', 'compute_statistics',
+           'FieldDataset', 'write_grid', 'read_grid', 'read_dates_file', 'EnsembleStore']
 
 # %% ../nbs/06_data.ipynb #61dcf546
 VARIABLES = ('rr', 'u', 'v', 't2m', 'orog', 'z500', 't850', 'tpw850')
@@ -42,7 +42,8 @@ def variable_indices(var_names, file_variables=VARIABLES) -> list[int]:
 # %% ../nbs/06_data.ipynb #de49d4a3
 def stored_variables(n_vars: int) -> tuple[str, ...]:
     "Names of the variables in a sample file of `n_vars` variables: the first `n_vars` of `VARIABLES`."
-    if not 1 <= n_vars <= len(VARIABLES): raise DataError(f'sample files hold 1 to {len(VARIABLES)} variables, not {n_vars}')
+    if not 1 <= n_vars <= len(VARIABLES):
+        raise DataError(f'sample files hold 1 to {len(VARIABLES)} variables, not {n_vars}')
     return VARIABLES[:n_vars]
 
 # %% ../nbs/06_data.ipynb #90698379
@@ -60,13 +61,14 @@ def _integer_column(df: pd.DataFrame, col: str, path) -> pd.Series:
 
 
 def read_labels(path) -> pd.DataFrame:
-    "The labels CSV at `path`, checked: columns present, dates parseable, integer lead times and members, no duplicates."
+    "The labels CSV at `path`, checked: columns present, dates parseable, integer lead times and members, no duplicate."
     path = Path(path)
     if not path.is_file(): raise DataError(f'{path}: labels file not found')
     try: df = pd.read_csv(path, dtype={'Name': str, 'Date': str})
     except Exception as e: raise DataError(f'{path}: not a readable CSV ({e})') from None
     missing = [c for c in LABEL_COLUMNS if c not in df.columns]
-    if missing: raise DataError(f'{path}: missing column(s) {", ".join(missing)} (found {", ".join(map(str, df.columns))})')
+    if missing:
+        raise DataError(f'{path}: missing column(s) {", ".join(missing)} (found {", ".join(map(str, df.columns))})')
     dates = pd.to_datetime(df['Date'], format='%Y-%m-%d', errors='coerce')
     if dates.isna().any():
         row = int(dates.isna().idxmax())
@@ -86,7 +88,7 @@ def write_labels(df: pd.DataFrame, path) -> Path:
 
 # %% ../nbs/06_data.ipynb #af914932
 def load_sample(path, var_idx=None, crop=None, n_file_vars: int | None = None) -> np.ndarray:
-    "Variables `var_idx` (all by default) of the sample at `path`, cropped to `crop=(i0, i1, j0, j1)`, as float32, checked."
+    "Variables `var_idx` (all by default) of the sample at `path`, in the window `crop=(i0, i1, j0, j1)`, checked."
     path = Path(path)
     if not path.is_file(): raise DataError(f'{path}: sample file not found')
     try: arr = np.load(path, mmap_mode='r', allow_pickle=False)
@@ -100,7 +102,8 @@ def load_sample(path, var_idx=None, crop=None, n_file_vars: int | None = None) -
     out = arr[var_idx] if var_idx is not None else arr
     if crop is not None: out = out[:, crop[0]:crop[1], crop[2]:crop[3]]
     out = np.array(out, dtype=np.float32)
-    if not np.isfinite(out.sum(dtype=np.float64)): raise DataError(f'{path}: contains NaN or infinite values')  # one pass, no mask
+    if not np.isfinite(out.sum(dtype=np.float64)):   # one pass, no mask
+        raise DataError(f'{path}: contains NaN or infinite values')
     return out
 
 # %% ../nbs/06_data.ipynb #74fee198
@@ -175,7 +178,8 @@ class NormalisationConfig:
 
     def stat_filename(self, kind: str) -> str:
         "File name of the statistic `kind` (mean, std, min, max)."
-        return f"{kind}_{self.stat_version}{'_log' * self.log_transform_iteration}{'_ppx' if self.per_pixel else ''}.npy"
+        logs, ppx = '_log' * self.log_transform_iteration, '_ppx' if self.per_pixel else ''
+        return f"{kind}_{self.stat_version}{logs}{ppx}.npy"
 
     def stat_kinds(self) -> tuple[str, ...]:
         "Statistics the normalisation type needs."
@@ -195,7 +199,7 @@ def rain_inverse(x: np.ndarray, n_log: int) -> np.ndarray:
     for _ in range(n_log): out = np.expm1(out)
     return out
 
-# %% ../nbs/06_data.ipynb #ded60ac7
+# %% ../nbs/06_data.ipynb #dc4956f2
 def gaussian_blur(a: np.ndarray, passes: int) -> np.ndarray:
     "`passes` of a 3×3 binomial filter over the last two axes, edges replicated."
     k = np.array([0.25, 0.5, 0.25])
@@ -205,9 +209,10 @@ def gaussian_blur(a: np.ndarray, passes: int) -> np.ndarray:
         a = k[0] * p[..., :-2] + k[1] * p[..., 1:-1] + k[2] * p[..., 2:]
     return a
 
-
+# %% ../nbs/06_data.ipynb #ded60ac7
 def _floored(scale: np.ndarray) -> np.ndarray:
-    "Scales floored at 1e-3 of each variable's largest one: grid points where a variable never varied in the statistics (a pixel that was always dry) stay finite."
+    "Scales floored at 1e-3 of each variable's largest one, so that points where a variable never varied stay finite."
+    # e.g. a pixel that was always dry in the statistics
     largest = scale.reshape(scale.shape[0], -1).max(1).reshape((-1,) + (1,) * (scale.ndim - 1))
     return np.maximum(scale, np.maximum(1e-3 * largest, 1e-12))
 
@@ -226,22 +231,26 @@ class Normaliser:
         self.rr_index = self.var_names.index('rr') if 'rr' in self.var_names else None
         shape = (len(self.var_names),)
         for kind in self.config.stat_kinds():
-            if kind not in self.stats: raise DataError(f'statistics {kind!r} missing for {self.config.type} normalisation')
+            if kind not in self.stats:
+                raise DataError(f'statistics {kind!r} missing for {self.config.type} normalisation')
             s = np.asarray(self.stats[kind], dtype=np.float64)
-            if s.shape[:1] != shape: raise DataError(f'statistics {kind!r} have {s.shape[0]} values, expected {shape[0]}')
+            if s.shape[:1] != shape:
+                raise DataError(f'statistics {kind!r} have {s.shape[0]} values, expected {shape[0]}')
             self.stats[kind] = s.reshape(s.shape + (1, 1)) if s.ndim == 1 else s
 
     @classmethod
     def load(cls, stat_dir, config: NormalisationConfig, var_names, file_variables=None) -> 'Normaliser':
-        "Statistics files from `stat_dir`; their length is checked against `file_variables` (default: as many as they hold)."
+        "Statistics files from `stat_dir`, their length checked against `file_variables` (default: what they hold)."
         stats, n_file_vars = {}, None
         for kind in config.stat_kinds():
             path = Path(stat_dir) / config.stat_filename(kind)
-            if not path.is_file(): raise DataError(f'{path}: statistics file not found (compute it with compute_statistics)')
+            if not path.is_file():
+                raise DataError(f'{path}: statistics file not found (compute it with compute_statistics)')
             s = np.load(path, allow_pickle=False)
             n_file_vars = len(file_variables) if file_variables is not None else s.shape[0]
             if s.shape[0] != n_file_vars:
-                raise DataError(f'{path}: statistics of the wrong length: {s.shape[0]} values for {n_file_vars} stored variables')
+                raise DataError(f'{path}: statistics of the wrong length: {s.shape[0]} values for {n_file_vars} '
+                                'stored variables')
             if not np.isfinite(s).all(): raise DataError(f'{path}: contains NaN or infinite values')
             stats[kind] = s[variable_indices(var_names, stored_variables(n_file_vars))]
         return cls(config, list(var_names), stats, n_file_vars, str(stat_dir))
@@ -297,7 +306,7 @@ class Normaliser:
 # %% ../nbs/06_data.ipynb #23e3c1ed
 def compute_statistics(data_dir, config: NormalisationConfig, labels=None, out_dir=None,
                        progress: bool = True) -> dict[str, np.ndarray]:
-    "Statistics of every stored variable over the samples of `labels` (default `data_dir/labels.csv`), written to `out_dir`."
+    "Statistics of every stored variable over the samples of `labels` (default: `labels.csv`), saved in `out_dir`."
     data_dir = Path(data_dir)
     df = _labels_of(data_dir, labels)
     file_variables, _ = stored_layout(data_dir, df)
@@ -346,14 +355,16 @@ class FieldDataset(torch.utils.data.Dataset):
         self.n_file_vars = len(file_variables)
         self.full_size = _as_pair(full_size, 'full_size') or field_size
         if field_size != self.full_size:
-            raise DataError(f'{self.data_dir / self.names[0]}.npy: fields are {field_size}, full_size says {self.full_size}')
+            raise DataError(f'{self.data_dir / self.names[0]}.npy: fields are {field_size}, '
+                            f'full_size says {self.full_size}')
         self.crop_indexes = tuple(crop_indexes) if crop_indexes is not None else None
+        window = self.full_size
         if self.crop_indexes is not None:
             i0, i1, j0, j1 = self.crop_indexes
             if not (0 <= i0 < i1 <= self.full_size[0] and 0 <= j0 < j1 <= self.full_size[1]):
                 raise DataError(f'crop_indexes {self.crop_indexes} fall outside the {self.full_size} fields')
-        self.crop_size = _as_pair(crop_size, 'crop_size') or (
-            (self.crop_indexes[1] - self.crop_indexes[0], self.crop_indexes[3] - self.crop_indexes[2]) if self.crop_indexes else self.full_size)
+            window = (i1 - i0, j1 - j0)
+        self.crop_size = _as_pair(crop_size, 'crop_size') or window
         if self.crop_size[0] > self.full_size[0] or self.crop_size[1] > self.full_size[1]:
             raise DataError(f'crop_size {self.crop_size} is larger than the fields {self.full_size}')
 
@@ -374,6 +385,41 @@ class FieldDataset(torch.utils.data.Dataset):
         x = load_sample(self.data_dir / f'{self.names[i]}.npy', self.var_idx, self._window(rng), self.n_file_vars)
         return torch.from_numpy(self.normaliser.normalise(x, rng if self.augment else None))
 
+# %% ../nbs/06_data.ipynb #41e2a603
+GRID_FILE = 'grid.npz'
+
+
+def _check_grid(lon: np.ndarray, lat: np.ndarray, where, shape=None) -> None:
+    "Stop unless `lon` and `lat` are finite (H, W) arrays of one shape (`shape`, when given) with latitudes in ±90°."
+    if lon.ndim != 2 or lon.shape != lat.shape:
+        raise DataError(f'{where}: lon {lon.shape} and lat {lat.shape} must be 2-D arrays (H, W) of the same shape')
+    if shape is not None and lon.shape != tuple(shape):
+        raise DataError(f'{where}: the grid is {lon.shape[0]}x{lon.shape[1]} but the samples are '
+                        f'{shape[0]}x{shape[1]}; write the grid of these samples (write_grid) or remove the file')
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        raise DataError(f'{where}: lon or lat contains NaN or infinite values')
+    if np.abs(lat).max() > 90: raise DataError(f'{where}: latitudes beyond ±90° (are lon and lat swapped?)')
+
+
+def write_grid(data_dir, lon, lat) -> Path:
+    "Save the longitude and latitude (H, W) of a data set's grid points as `data_dir/grid.npz`, atomically."
+    path = Path(data_dir) / GRID_FILE
+    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    _check_grid(lon, lat, path)
+    return atomic_save_npz(path, {'lon': lon, 'lat': lat})
+
+
+def read_grid(data_dir, shape=None) -> tuple[np.ndarray, np.ndarray] | None:
+    "(lon, lat) of a data set from `data_dir/grid.npz`, checked against the samples' (H, W) `shape`; None without it."
+    path = Path(data_dir) / GRID_FILE
+    if not path.is_file(): return None
+    try: arrays = load_npz(path)
+    except InputError as e: raise DataError(str(e)) from None
+    missing = [k for k in ('lon', 'lat') if k not in arrays]
+    if missing: raise DataError(f'{path}: missing array(s) {", ".join(missing)} (expected lon and lat, (H, W) each)')
+    _check_grid(arrays['lon'], arrays['lat'], path, shape)
+    return arrays['lon'], arrays['lat']
+
 # %% ../nbs/06_data.ipynb #69e76a61
 def read_dates_file(path) -> list[str]:
     "Dates (YYYY-MM-DD) listed in a CSV: the column `Date` or `date`, else the first column."
@@ -382,16 +428,17 @@ def read_dates_file(path) -> list[str]:
     df = pd.read_csv(path, dtype=str)
     col = next((c for c in ('Date', 'date') if c in df.columns), df.columns[0])
     dates = pd.to_datetime(df[col], format='%Y-%m-%d', errors='coerce')
-    if dates.isna().any(): raise DataError(f'{path}: unparseable date {df[col][dates.isna()].iloc[0]!r} (expected YYYY-MM-DD)')
+    if dates.isna().any():
+        raise DataError(f'{path}: unparseable date {df[col][dates.isna()].iloc[0]!r} (expected YYYY-MM-DD)')
     return dates.dt.strftime('%Y-%m-%d').tolist()
 
-
+# %% ../nbs/06_data.ipynb #71b405a8
 class EnsembleStore:
     "Whole ensembles of a data directory, by (date, lead time)."
     def __init__(self, data_dir, var_names=('u', 'v', 't2m'), labels=None, normaliser: Normaliser | None = None):
         self.data_dir = Path(data_dir)
         self.labels = _labels_of(self.data_dir, labels)
-        file_variables, _ = stored_layout(self.data_dir, self.labels)
+        file_variables, self.field_size = stored_layout(self.data_dir, self.labels)
         if normaliser is not None: normaliser.check_matches(file_variables, self.data_dir)
         self.var_names, self.normaliser = list(var_names), normaliser
         self.var_idx = variable_indices(self.var_names, file_variables)
@@ -414,15 +461,20 @@ class EnsembleStore:
         path = self.data_dir / 'lead_times.csv'
         if not path.is_file(): return None
         df = pd.read_csv(path)
-        if not {'LeadTime', 'hours'} <= set(df.columns): raise DataError(f'{path}: expected columns LeadTime and hours, got {list(df.columns)}')
+        if not {'LeadTime', 'hours'} <= set(df.columns):
+            raise DataError(f'{path}: expected columns LeadTime and hours, got {list(df.columns)}')
         return {int(i): float(h) for i, h in zip(df['LeadTime'], df['hours'])}
+
+    def grid(self) -> tuple[np.ndarray, np.ndarray] | None:
+        "(lon, lat), each (H, W), of the fields, from the data set's `grid.npz`; None when it has none."
+        return read_grid(self.data_dir, self.field_size)
 
     def n_members(self, date: str, lead_time: int) -> int:
         "Number of members of the forecast of `date` at `lead_time`."
         return len(self._groups[(date, int(lead_time))])
 
     def select(self, date_start=None, date_stop=None, dates_file=None, lead_times=None) -> list[tuple[str, int]]:
-        "Cases within [date_start, date_stop], among the dates of `dates_file`, at `lead_times`; an empty result is an error."
+        "Cases within [date_start, date_stop], among the dates of `dates_file`, at `lead_times`; none is an error."
         cases = self.cases()
         if dates_file is not None:
             wanted = set(read_dates_file(dates_file))
@@ -439,18 +491,21 @@ class EnsembleStore:
 
     def _names(self, date: str, lead_time: int) -> list[str]:
         key = (str(pd.Timestamp(date).date()), int(lead_time))
-        if key not in self._groups: raise DataError(f'{self.data_dir}: no samples for date {key[0]} at lead time {key[1]}')
+        if key not in self._groups:
+            raise DataError(f'{self.data_dir}: no samples for date {key[0]} at lead time {key[1]}')
         return self._groups[key]
 
     def member(self, date: str, lead_time: int, index: int) -> np.ndarray:
         "Member number `index` (in member order) of the forecast of `date` at `lead_time`: (V, H, W), physical units."
         names = self._names(date, lead_time)
-        if not 0 <= index < len(names): raise DataError(f'{self.data_dir}: {date} lead time {lead_time} has {len(names)} members, not {index + 1}')
+        if not 0 <= index < len(names):
+            raise DataError(f'{self.data_dir}: {date} lead time {lead_time} has {len(names)} members, not {index + 1}')
         return load_sample(self.data_dir / f'{names[index]}.npy', self.var_idx, n_file_vars=self.n_file_vars)
 
     def ensemble(self, date: str, lead_time: int, normalised: bool = False) -> np.ndarray:
         "The members (N, V, H, W) of the forecast of `date` at `lead_time`, ordered by member."
-        x = np.stack([load_sample(self.data_dir / f'{n}.npy', self.var_idx, n_file_vars=self.n_file_vars) for n in self._names(date, lead_time)])
+        x = np.stack([load_sample(self.data_dir / f'{n}.npy', self.var_idx, n_file_vars=self.n_file_vars)
+                      for n in self._names(date, lead_time)])
         if not normalised: return x
         if self.normaliser is None: raise DataError('normalised ensembles need a Normaliser')
         return self.normaliser.normalise(x)

@@ -79,7 +79,7 @@ def remove_stale_temporaries(folder) -> list[Path]:
     if not folder.is_dir(): return removed
     for p in folder.iterdir():
         m = _TMP_NAME.match(p.name)
-        if m and not _process_alive(int(m.group(1))):
+        if m and p.is_file() and not _process_alive(int(m.group(1))):
             p.unlink(missing_ok=True)
             removed.append(p)
     return removed
@@ -110,7 +110,7 @@ def load_torch(path, map_location='cpu'):
     if not path.is_file(): raise InputError(f'{path}: file not found')
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
-        raise InputError(f'{path}: not a loadable PyTorch file ({type(e).__name__}: {str(e).splitlines()[0]})') from None
+        raise InputError(f'{path}: not a loadable PyTorch file ({type(e).__name__}: {(str(e).splitlines() or ["empty"])[0]})') from None
 
 
 def readable(path) -> bool:

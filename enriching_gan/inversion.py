@@ -5,31 +5,29 @@
 # %% ../nbs/10_inversion.ipynb #73f0375b
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import math
-import sys
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .data import DataError, EnsembleStore
-from .networks import Generator, atomic_torch_save, atomic_write
-from .train import DistInfo
+from .checkpoints import weights_fingerprint
+from .data import DataError, EnsembleStore, crop_fields
+from .dist import DistInfo
+from .files import InputError, atomic_save_npy, atomic_torch_save, load_npy, load_torch
+from .jobs import JobManifest, case_name, load_case, member_seed, run_cases
+from .networks import Generator
+from .settings import Settings, option
 
 # %% auto #0
-__all__ = ['LOSSES', 'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path', 'latent_stats_for',
-           'InversionConfig', 'learning_rate', 'noise_regularisation', 'normalise_noise_', 'pixel_loss', 'Projection',
-           'project', 'generator_fingerprint', 'barrier', 'JobManifest', 'shared_todo', 'CaseProgress', 'case_name',
-           'member_seed', 'crop_fields', 'inversion_settings', 'invert_ensembles', 'load_inversion']
+__all__ = ['ORIGINAL_STATS', 'LOSSES', 'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path',
+           'latent_stats_for', 'load_original_latent_stats', 'save_original_latent_stats', 'InversionConfig',
+           'learning_rate', 'noise_regularisation', 'normalise_noise_', 'pixel_loss', 'Projection', 'project',
+           'inversion_manifest', 'invert_ensembles', 'original_codes_path', 'original_ensemble_path', 'load_codes',
+           'write_original_artefacts']
 
 # %% ../nbs/10_inversion.ipynb #00ed164e
 @dataclass
@@ -50,7 +48,8 @@ class LatentStats:
 
     @classmethod
     def load(cls, path, map_location='cpu') -> 'LatentStats':
-        return cls(**torch.load(path, map_location=map_location, weights_only=True))
+        "Statistics written by `save`."
+        return cls(**load_torch(path, map_location))
 
 
 def effective_rank(eigenvalues: torch.Tensor) -> int:
@@ -87,38 +86,78 @@ def latent_stats_path(ckpt_path) -> Path:
 
 
 def latent_stats_for(g: Generator, ckpt_path=None, n: int = 10_000) -> LatentStats:
-    "The checkpoint's saved latent statistics, computed and saved beside it on first use."
+    "The latent statistics of `g`: those saved beside its checkpoint when they were computed from these very weights, else computed (and saved there)."
     path = latent_stats_path(ckpt_path) if ckpt_path is not None else None
-    if path is not None and path.is_file(): return LatentStats.load(path)
+    fingerprint = weights_fingerprint(g)
+    if path is not None and path.is_file():
+        saved = load_torch(path)
+        if isinstance(saved, dict) and saved.pop('model', None) == fingerprint: return LatentStats(**saved)
     stats = compute_latent_stats(g, n)
-    if path is not None: stats.save(path)
+    if path is not None: atomic_torch_save({**stats.to_dict(), 'model': fingerprint}, path)
     return stats
+
+# %% ../nbs/10_inversion.ipynb #91dcc87c
+ORIGINAL_STATS = ('latent_mean.pt', 'Whitening.pt')
+
+
+def _from_whitening(mean: torch.Tensor, whiten: torch.Tensor) -> LatentStats:
+    "Latent statistics implied by a mean and a whitening matrix Σ^(−1/2)."
+    whiten = whiten.double()
+    colour = torch.linalg.inv(whiten)
+    cov = colour @ colour.T
+    vals = torch.linalg.eigvalsh((cov + cov.T) / 2).flip(0)
+    std = float(torch.sqrt(torch.trace(cov) / cov.shape[0]))
+    return LatentStats(mean.float(), std, whiten.float(), colour.float(), vals.float(), effective_rank(vals))
+
+
+def load_original_latent_stats(eigen_dir) -> LatentStats:
+    "The latent statistics of the original code's `latent_mean.pt` and `Whitening.pt` in `eigen_dir`."
+    mean, whiten = (load_torch(Path(eigen_dir) / name) for name in ORIGINAL_STATS)
+    mean, whiten = torch.as_tensor(mean).reshape(-1), torch.as_tensor(whiten)
+    if whiten.shape != (len(mean), len(mean)):
+        raise InputError(f'{Path(eigen_dir) / ORIGINAL_STATS[1]}: expected a {len(mean)}x{len(mean)} matrix for the '
+                         f'{len(mean)} values of {ORIGINAL_STATS[0]}, found {tuple(whiten.shape)}')
+    return _from_whitening(mean, whiten)
+
+
+def save_original_latent_stats(stats: LatentStats, eigen_dir) -> list[Path]:
+    "Write `latent_mean.pt` and `Whitening.pt` as the original whitening script did."
+    return [atomic_torch_save(t.clone(), Path(eigen_dir) / name) for t, name in zip((stats.mean, stats.whiten), ORIGINAL_STATS)]
 
 # %% ../nbs/10_inversion.ipynb #d9ebaab9
 LOSSES = ('mse', 'mae', 'mae_std')
 
 
 @dataclass
-class InversionConfig:
-    "Settings of the W+ projection (names of the original script)."
-    invstep: int = 1000
-    lr: float = 0.1
-    lr_rampup: float = 0.05
-    lr_rampdown: float = 0.25
-    noise: float = 0.05
-    noise_ramp: float = 0.75
-    noise_regularize: float = 1e5
-    loss: str = 'mse'
-    loss_intens: float = 1.
-    inv_checkpoints: list = field(default_factory=list)
-    var_indices: list | None = None
-    optimize_noise: bool = True
+class InversionConfig(Settings):
+    "Settings of the W+ projection (names of the original inversion script)."
+    invstep: int = option(1000, 'optimisation steps of each member', ge=1)
+    lr: float = option(0.1, 'peak learning rate', gt=0)
+    lr_rampup: float = option(0.05, 'fraction of the steps of linear warm-up', gt=0, le=1)
+    lr_rampdown: float = option(0.25, 'fraction of the steps of cosine ramp-down', gt=0, le=1)
+    noise: float = option(0.05, 'initial strength of the noise added to the codes, in units of the latent spread', ge=0)
+    noise_ramp: float = option(0.75, 'fraction of the steps over which that noise decays to 0', gt=0, le=1)
+    noise_regularize: float = option(1e5, 'weight of the noise-map regularisation', ge=0)
+    loss: str = option('mse', 'pixel loss: mse, mae, or mae_std (MAE scaled by each target variable\'s spread)', choices=LOSSES)
+    loss_intens: float = option(1., 'weight of the pixel loss', gt=0)
+    snapshot_steps: list[int] = option([], 'steps at which the codes are also saved', ge=1, aliases=('inv_checkpoints',))
+    snapshot_every: int | None = option(100, 'also save the codes every this many steps, so that tuning or enrichment '
+                                             'can use an earlier step (--invstep there); None: only snapshot_steps', ge=1)
+    var_indices: list[int] | None = option(None, 'variables (indices among var_names) in the loss (None: all)', ge=0)
+    optimize_noise: bool = option(True, 'optimise the noise maps along with the codes')
 
-    def __post_init__(self):
-        if self.loss not in LOSSES: raise ValueError(f'loss must be one of {", ".join(LOSSES)}, got {self.loss!r}')
-        if self.invstep < 1: raise ValueError('invstep must be at least 1')
-        bad = [s for s in self.inv_checkpoints if not 0 < int(s) <= self.invstep]
-        if bad: raise ValueError(f'inv_checkpoints must lie in 1..invstep ({self.invstep}), got {bad}')
+    def problems(self) -> list[str]:
+        late = [s for s in self.snapshot_steps if s > self.invstep]
+        return super().problems() + ([f'snapshot_steps {late} beyond invstep {self.invstep}'] if late else [])
+
+    def snapshots(self) -> list[int]:
+        "Every step before the last at which the codes are saved."
+        every = range(self.snapshot_every, self.invstep, self.snapshot_every) if self.snapshot_every else []
+        return sorted(set(self.snapshot_steps) | set(every) - {self.invstep})
+
+    def projection_settings(self) -> dict:
+        "The settings of the projection alone (what a job records in its manifest)."
+        return {f.name: getattr(self, f.name) for f in fields(InversionConfig)}
 
 
 def learning_rate(t: float, lr: float, rampdown: float, rampup: float) -> float:
@@ -163,7 +202,7 @@ class Projection:
     noises: list[torch.Tensor]        # num_layers maps (B, 1, r, r)
     reconstruction: torch.Tensor      # (B, V, H, W), normalised
     losses: torch.Tensor              # (invstep, B) pixel loss per step and member
-    snapshots: dict                   # step -> {'wplus', 'reconstruction'}
+    snapshots: dict                   # step -> W+ codes at that step
 
 
 class _PerSampleNormal:
@@ -191,7 +230,7 @@ def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: Laten
     opt = torch.optim.Adam([wplus] + (noises if cfg.optimize_noise else []), lr=cfg.lr)
     idx = cfg.var_indices if cfg.var_indices is not None else list(range(g.nb_var))
     target = real[:, idx]
-    losses, snapshots = torch.zeros(cfg.invstep, b), {}
+    losses, snapshots, snapshot_at = torch.zeros(cfg.invstep, b), {}, set(cfg.snapshots())
     for step in tqdm(range(cfg.invstep), disable=not progress, desc='inversion', leave=False):
         t = step / cfg.invstep
         for group in opt.param_groups: group['lr'] = learning_rate(t, cfg.lr, cfg.lr_rampdown, cfg.lr_rampup)
@@ -205,130 +244,11 @@ def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: Laten
         opt.step()
         normalise_noise_(noises)
         losses[step] = per_sample.detach().cpu()
-        if step + 1 in cfg.inv_checkpoints:
-            with torch.no_grad():
-                snapshots[step + 1] = {'wplus': wplus.detach().cpu().clone(),
-                                       'reconstruction': g.synthesis(wplus, noise=noises).cpu()}
+        if step + 1 in snapshot_at: snapshots[step + 1] = wplus.detach().cpu().clone()
     with torch.no_grad(): recon = g.synthesis(wplus, noise=noises)
     return Projection(wplus.detach(), [n.detach() for n in noises], recon, losses, snapshots)
 
 # %% ../nbs/10_inversion.ipynb #5cdc99d1
-def generator_fingerprint(g: torch.nn.Module) -> str:
-    "SHA-256 of a network's weights and buffers (names, shapes, bytes): the same weights give the same fingerprint."
-    h = hashlib.sha256()
-    for name, t in sorted(g.state_dict().items()):
-        h.update(f'{name}{tuple(t.shape)}{t.dtype}'.encode())
-        h.update(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()
-
-
-def barrier(info: DistInfo) -> None:
-    "Wait for every rank (nothing to wait for in a single process)."
-    if info.distributed: dist.barrier()
-
-
-@dataclass
-class JobManifest:
-    "What a resumable job over cases wrote into its output directory (`manifest.json`)."
-    kind: str                 # inversion, enrichment
-    generator: str            # generator_fingerprint of the generator used
-    settings: dict            # every setting that changes the outputs
-    done: list = field(default_factory=list)   # case names written so far
-
-    @staticmethod
-    def path(out_dir) -> Path: return Path(out_dir) / 'manifest.json'
-
-    def save(self, out_dir) -> Path:
-        return atomic_write(self.path(out_dir), lambda f: json.dump(dataclasses.asdict(self), f, indent=1), text=True)
-
-    @classmethod
-    def open(cls, out_dir, kind: str, generator: str, settings: dict, info: DistInfo | None = None) -> 'JobManifest':
-        "The manifest of `out_dir`, created by rank 0 if absent; an existing one must describe the same job, else `DataError`."
-        info = info or DistInfo()
-        new = cls(kind, generator, json.loads(json.dumps(settings, default=str)))
-        path = cls.path(out_dir)
-        if info.is_main and not path.is_file(): new.save(out_dir)
-        barrier(info)
-        try: old = cls(**json.loads(path.read_text()))
-        except (json.JSONDecodeError, TypeError) as e: raise DataError(f'{path}: not a job manifest ({e})') from None
-        if old.kind != kind: raise DataError(f'{out_dir} holds the outputs of a {old.kind} job, not of {kind}: use another output directory')
-        if old.generator != generator:
-            raise DataError(f'{out_dir} was written with another generator (fingerprint {old.generator[:12]}, this one {generator[:12]}): '
-                            'use another output directory')
-        changed = [k for k in sorted(set(old.settings) | set(new.settings)) if old.settings.get(k) != new.settings.get(k)]
-        if changed:
-            what = '; '.join(f'{k} {old.settings.get(k)!r} there, {new.settings.get(k)!r} now' for k in changed)
-            raise DataError(f'{out_dir} was written with other settings ({what}): use another output directory')
-        new.done = old.done
-        return new
-
-    def record(self, out_dir, names, info: DistInfo | None = None) -> None:
-        "Add the case names `names` to what is done (rank 0 writes)."
-        self.done = sorted(set(self.done) | set(names))
-        if (info or DistInfo()).is_main: self.save(out_dir)
-
-
-def shared_todo(cases: list, paths: dict, info: DistInfo) -> list:
-    "The cases of `cases` without an output file, as rank 0 sees them (every rank gets the same list)."
-    todo = [c for c in cases if not paths[c].exists()] if info.is_main else None
-    if info.distributed:
-        box = [todo]
-        dist.broadcast_object_list(box, src=0)
-        todo = box[0]
-    return todo
-
-# %% ../nbs/10_inversion.ipynb #5a0bf169
-class CaseProgress:
-    "One progress line on rank 0 for the output files of all ranks: cases done, work per second (e.g. members·steps/s), time left."
-    def __init__(self, paths: list[Path], work: list[float], desc: str, work_unit: str, info: DistInfo,
-                 progress: bool = True, interval: float = 2.):
-        self.paths, self.work, self.work_unit, self.interval = list(paths), list(work), work_unit, interval
-        self.active = progress and info.is_main
-        self.bar = tqdm(total=len(self.paths), desc=desc, unit='ensemble', disable=not self.active,
-                        mininterval=1 if sys.stderr.isatty() else 30)
-        self.start, self.done = time.perf_counter(), 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True) if self.active else None
-        if self._thread: self._thread.start()
-
-    def _poll(self):
-        while not self._stop.wait(self.interval): self.refresh()
-
-    def refresh(self) -> None:
-        "Count the files written so far and update the line."
-        if not self.active: return
-        flags = [p.exists() for p in self.paths]
-        done, work = sum(flags), sum(w for w, f in zip(self.work, flags) if f)
-        rate = work / max(time.perf_counter() - self.start, 1e-9)
-        self.bar.set_postfix_str(f'{rate:.1f} {self.work_unit}/s', refresh=False)
-        self.bar.update(done - self.done)
-        self.done = done
-
-    def close(self) -> None:
-        if self._thread: self._stop.set(); self._thread.join()
-        self.refresh()
-        self.bar.close()
-
-    def __enter__(self): return self
-    def __exit__(self, *exc): self.close()
-
-# %% ../nbs/10_inversion.ipynb #79b3062f
-def case_name(date: str, lead_time: int) -> str:
-    "File stem of the outputs of one (date, lead time)."
-    return f'{date}_lt{int(lead_time):02d}'
-
-
-def member_seed(seed: int, date: str, lead_time: int, member: int) -> int:
-    "Seed of one member's random stream."
-    ordinal = int(np.datetime64(date, 'D').astype(int))
-    return int(np.random.SeedSequence([seed, ordinal, int(lead_time), member]).generate_state(1)[0])
-
-
-def crop_fields(x: np.ndarray, crop) -> np.ndarray:
-    "The window (i0, i1, j0, j1) of fields (…, H, W); all of them when `crop` is None."
-    return x if crop is None else x[..., crop[0]:crop[1], crop[2]:crop[3]]
-
-
 def _pack(cases: list, sizes: dict, max_members: int) -> list[list]:
     "Consecutive cases grouped so that each group holds at most `max_members` members (an ensemble is never split)."
     groups, current, n = [], [], 0
@@ -338,56 +258,82 @@ def _pack(cases: list, sizes: dict, max_members: int) -> list[list]:
     return groups + ([current] if current else [])
 
 
-def _write_case(path: Path, res: Projection, sl: slice, real: np.ndarray, physical: np.ndarray, date, lt, var_names):
+def _case_arrays(res: Projection, sl: slice, real: np.ndarray, physical: np.ndarray, case, var_names) -> dict:
+    "The arrays of one case's file, cut from a batch's projection."
     arrays = {'wplus': res.wplus[sl].cpu().numpy(), 'real': real, 'reconstruction': res.reconstruction[sl].cpu().numpy(),
               'reconstruction_physical': physical, 'loss': res.losses[:, sl].numpy(),
-              'date': np.array(date), 'lead_time': np.array(int(lt)), 'var_names': np.array(var_names)}
+              'date': np.array(case[0]), 'lead_time': np.array(int(case[1])), 'var_names': np.array(var_names)}
     arrays.update({f'noise_{i}': n[sl].cpu().numpy() for i, n in enumerate(res.noises)})
-    for step, snap in res.snapshots.items():
-        arrays[f'snapshot_{step}_wplus'] = snap['wplus'][sl].numpy()
-        arrays[f'snapshot_{step}_reconstruction'] = snap['reconstruction'][sl].numpy()
-    atomic_write(path, lambda f: np.savez(f, **arrays))
+    arrays.update({f'snapshot_{step}_wplus': codes[sl].numpy() for step, codes in res.snapshots.items()})
+    return arrays
 
 
-def inversion_settings(cfg: InversionConfig, seed: int, crop, var_names) -> dict:
-    "The settings that decide the inverted codes (not the batch size: a member's codes do not depend on its batch)."
-    return {**dataclasses.asdict(cfg), 'seed': seed, 'crop': crop, 'var_names': list(var_names)}
+def inversion_manifest(g: Generator, cfg: InversionConfig, seed: int, crop, var_names) -> JobManifest:
+    "What an inversion's output directory is: the generator, the projection settings, the seed, crop and variables (not the batch size)."
+    settings = {**cfg.projection_settings(), 'seed': seed, 'crop': crop, 'var_names': list(var_names)}
+    return JobManifest('inversion', weights_fingerprint(g), settings)
 
 
 def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: InversionConfig, out_dir,
                      stats: LatentStats, crop=None, max_members: int = 256, seed: int = 0, progress: bool = True,
                      info: DistInfo | None = None) -> list[Path]:
-    "Invert the ensembles of `cases` into `out_dir/<date>_lt<lt>.npz`, skipping cases done; under torchrun each rank takes its share. Returns every case's path."
+    "Invert the ensembles of `cases` into `out_dir/<date>_lt<lt>.npz`, skipping cases done; under torchrun each rank takes its share."
     if store.normaliser is None: raise DataError('inversion needs an EnsembleStore with a Normaliser (fields are inverted normalised)')
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     dev = next(g.parameters()).device
-    info = info or DistInfo(device=dev)
-    manifest = JobManifest.open(out_dir, 'inversion', generator_fingerprint(g), inversion_settings(cfg, seed, crop, store.var_names), info)
-    paths = {c: out_dir / f'{case_name(*c)}.npz' for c in cases}
-    todo = shared_todo(cases, paths, info)
-    sizes = {c: store.n_members(*c) for c in todo}
-    mine = todo[info.rank::info.world_size]
-    with CaseProgress([paths[c] for c in todo], [sizes[c] * cfg.invstep for c in todo], 'ensembles inverted',
-                      'members·steps', info, progress) as bar:
-        for group in _pack(mine, sizes, max_members):
-            reals = [crop_fields(store.ensemble(*c, normalised=True), crop) for c in group]
-            seeds = [member_seed(seed, c[0], c[1], m) for c, r in zip(group, reals) for m in range(len(r))]
-            res = project(g, torch.from_numpy(np.concatenate(reals)).to(dev), cfg, stats, seeds,
-                          progress=progress and not info.distributed)
-            start = 0
-            for c, real in zip(group, reals):
-                sl = slice(start, start + len(real)); start += len(real)
-                physical = store.normaliser.denormalise(res.reconstruction[sl])
-                _write_case(paths[c], res, sl, real, physical, c[0], c[1], store.var_names)
-            bar.refresh()
-        barrier(info)
-    manifest.record(out_dir, [case_name(*c) for c in cases if paths[c].exists()], info)
-    return [paths[c] for c in cases]
+    sizes = {c: store.n_members(*c) for c in cases}
+
+    def compute(group):
+        reals = [crop_fields(store.ensemble(*c, normalised=True), crop) for c in group]
+        seeds = [member_seed(seed, c[0], c[1], m) for c, r in zip(group, reals) for m in range(len(r))]
+        res = project(g, torch.from_numpy(np.concatenate(reals)).to(dev), cfg, stats, seeds,
+                      progress=progress and not (info and info.distributed))
+        out, start = {}, 0
+        for c, real in zip(group, reals):
+            sl = slice(start, start + len(real)); start += len(real)
+            out[c] = _case_arrays(res, sl, real, store.normaliser.denormalise(res.reconstruction[sl]), c, store.var_names)
+        return out
+
+    return run_cases(inversion_manifest(g, cfg, seed, crop, store.var_names), out_dir, cases, compute,
+                     group=lambda todo: _pack(todo, sizes, max_members), work_of=lambda c: sizes[c] * cfg.invstep,
+                     desc='ensembles inverted', unit='members·steps', info=info, progress=progress)
+
+# %% ../nbs/10_inversion.ipynb #e03779e4
+def original_codes_path(inv_dir, case, invstep) -> Path:
+    "The original inversion's file of W+ codes of one case."
+    return Path(inv_dir) / f'w_{case[0]}_{int(case[1])}_{int(invstep)}.npy'
 
 
-def load_inversion(path) -> dict[str, np.ndarray]:
-    "The arrays of one case file written by `invert_ensembles` (no pickle)."
-    path = Path(path)
-    if not path.is_file(): raise DataError(f'{path}: inversion output not found')
-    with np.load(path, allow_pickle=False) as f: return {k: f[k] for k in f.files}
+def original_ensemble_path(pack_dir, case) -> Path:
+    "The original inversion's file of a case's normalised real ensemble."
+    return Path(pack_dir) / f'Rsemble_{case[0]}_{int(case[1])}.npy'
+
+
+def load_codes(inv_dir, case, invstep: int | None = None) -> dict[str, np.ndarray]:
+    "W+ codes (`wplus`) of one case, with its noise maps and real ensemble where the inversion saved them (see above)."
+    path = Path(inv_dir) / f'{case_name(*case)}.npz'
+    if path.is_file():
+        inv = load_case(inv_dir, case)
+        final = inv['loss'].shape[0]
+        if invstep is not None and int(invstep) != final:
+            key = f'snapshot_{int(invstep)}_wplus'
+            if key not in inv:
+                steps = sorted(int(k.split('_')[1]) for k in inv if k.endswith('_wplus') and k.startswith('snapshot_'))
+                raise InputError(f'{path}: no codes at inversion step {invstep} (final step {final}, snapshots {steps})')
+            inv['wplus'] = inv[key]
+        return inv
+    original = original_codes_path(inv_dir, case, invstep) if invstep is not None else None
+    if original is not None and original.is_file():
+        return {'wplus': load_npy(original).astype(np.float32), 'date': np.array(case[0]), 'lead_time': np.array(int(case[1]))}
+    raise InputError(f'{inv_dir}: no inverted codes for {case_name(*case)} ({path.name}'
+                     f'{" or " + original.name if original is not None else ""}): run `enriching-gan invert` first')
+
+
+def write_original_artefacts(inv_dir, cases, invstep: int, stats: LatentStats, pack_dir=None) -> None:
+    "`w_{date}_{lt}_{step}.npy` (the last step and every snapshot) and `latent_mean.npy` in `inv_dir`, `Rsemble_{date}_{lt}.npy` in `pack_dir`, from the case files."
+    for case in cases:
+        inv = load_case(inv_dir, case)
+        atomic_save_npy(original_codes_path(inv_dir, case, invstep), inv['wplus'])
+        for key in (k for k in inv if k.startswith('snapshot_') and k.endswith('_wplus')):
+            atomic_save_npy(original_codes_path(inv_dir, case, int(key.split('_')[1])), inv[key])
+        if pack_dir is not None: atomic_save_npy(original_ensemble_path(pack_dir, case), inv['real'])
+    atomic_save_npy(Path(inv_dir) / 'latent_mean.npy', stats.mean.cpu().numpy())

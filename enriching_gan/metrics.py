@@ -17,27 +17,36 @@ import torch
 
 from tqdm.auto import tqdm
 
-from .data import DataError, EnsembleStore
-from .data import crop_fields
-from .files import atomic_write, load_npz
+from .data import DataError, EnsembleStore, crop_fields
+from .files import atomic_write
 from .jobs import load_case
 
 # %% auto #0
-__all__ = ['QUANTILES', 'crps_fair', 'spread_skill', 'rank_histogram', 'energy_score', 'radial_spectrum', 'spectrum_log_ratio',
-           'wasserstein_map', 'quantile_maps', 'variable_correlations', 'bias_map', 'spread_ratio_map',
-           'compare_distributions', 'ensemble_scores', 'rank_summary', 'Evaluation', 'evaluate_run']
+__all__ = ['QUANTILES', 'crps_fair', 'crps_std', 'spread_skill', 'rank_histogram', 'energy_score', 'radial_spectrum',
+           'spectrum_log_ratio', 'wasserstein_map', 'quantile_maps', 'variable_correlations', 'bias_map',
+           'spread_ratio_map', 'compare_distributions', 'ensemble_scores', 'rank_summary', 'Evaluation', 'evaluate_run']
 
 # %% ../nbs/13_metrics.ipynb #857893be
 def _scoringrules_backend() -> str:
     return 'numba' if importlib.util.find_spec('numba') is not None else 'numpy'
 
 
-def crps_fair(ens: np.ndarray, obs: np.ndarray) -> np.ndarray:
-    "Fair CRPS of the ensemble `ens` (M, …) at each point of `obs` (…)."
+def _crps(ens: np.ndarray, obs: np.ndarray, estimator: str) -> np.ndarray:
+    "CRPS of the ensemble `ens` (M, …) at each point of `obs` (…) with the `scoringrules` estimator `estimator`."
     import scoringrules as sr
     ens, obs = np.asarray(ens, dtype=np.float64), np.asarray(obs, dtype=np.float64)
     if ens.shape[1:] != obs.shape: raise ValueError(f'ensemble {ens.shape} and observation {obs.shape} do not match')
-    return np.asarray(sr.crps_ensemble(obs, ens, m_axis=0, estimator='fair', backend=_scoringrules_backend()))
+    return np.asarray(sr.crps_ensemble(obs, ens, m_axis=0, estimator=estimator, backend=_scoringrules_backend()))
+
+
+def crps_fair(ens: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    "Fair CRPS of the ensemble `ens` (M, …) at each point of `obs` (…): unbiased whatever the ensemble size."
+    return _crps(ens, obs, 'fair')
+
+
+def crps_std(ens: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    "Standard CRPS of the ensemble `ens` (M, …) at each point of `obs` (…): that of its empirical distribution."
+    return _crps(ens, obs, 'nrg')
 
 # %% ../nbs/13_metrics.ipynb #9e7c39fb
 def spread_skill(ens: np.ndarray, obs: np.ndarray) -> dict[str, np.ndarray]:
@@ -95,7 +104,7 @@ def spectrum_log_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def wasserstein_map(a: np.ndarray, b: np.ndarray, n_quantiles: int = 101) -> np.ndarray:
-    "1-D Wasserstein-1 distance at each point between the samples of `a` (Na, …) and `b` (Nb, …), from their quantile functions."
+    "1-D Wasserstein-1 distance at each point between the samples of `a` (Na, …) and `b` (Nb, …), from quantiles."
     q = (np.arange(n_quantiles) + 0.5) / n_quantiles
     return np.abs(np.quantile(a, q, axis=0) - np.quantile(b, q, axis=0)).mean(0)
 
@@ -109,7 +118,7 @@ def quantile_maps(x: np.ndarray, qs=QUANTILES) -> np.ndarray:
 
 
 def variable_correlations(x: np.ndarray, var_names) -> dict[str, float]:
-    "Correlation between each pair of variables of (N, V, H, W), of anomalies from the per-point mean, pooled over points."
+    "Correlation of each pair of variables of (N, V, H, W): anomalies from the per-point mean, pooled over points."
     anom = np.asarray(x, dtype=np.float64) - np.asarray(x).mean(0)
     out = {}
     for i in range(len(var_names)):
@@ -130,7 +139,7 @@ def spread_ratio_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/13_metrics.ipynb #09436e49
 def compare_distributions(a: np.ndarray, b: np.ndarray, var_names) -> dict[str, dict[str, float]]:
-    "Errors of the set `a` against the reference set `b` (both (N, V, H, W)), per variable, each labelled with what it is."
+    "Errors of the set `a` against the reference set `b` (both (N, V, H, W)) per variable, labelled with what they are."
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     spec = spectrum_log_ratio(a, b)
     w1 = wasserstein_map(a, b).reshape(a.shape[1], -1).mean(1)
@@ -140,7 +149,8 @@ def compare_distributions(a: np.ndarray, b: np.ndarray, var_names) -> dict[str, 
     table = {}
     for v, name in enumerate(var_names):
         row = {'spectrum, mean abs log10 power ratio': float(spec[v]), 'Wasserstein-1 per point, mean': float(w1[v]),
-               'mean bias, domain mean': float(bias[v].mean()), 'mean bias, mean abs over points': float(np.abs(bias[v]).mean()),
+               'mean bias, domain mean': float(bias[v].mean()),
+               'mean bias, mean abs over points': float(np.abs(bias[v]).mean()),
                'spread ratio, domain median': float(np.median(ratio[v]))}
         for k, q in enumerate(QUANTILES):
             row[f'Q{round(q * 100):02d} map L1 error'] = float(np.abs(qa[k, v] - qb[k, v]).mean())
@@ -149,15 +159,16 @@ def compare_distributions(a: np.ndarray, b: np.ndarray, var_names) -> dict[str, 
     table['correlations'] = {f'{pair} difference': ca[pair] - cb[pair] for pair in ca}
     return table
 
-# %% ../nbs/13_metrics.ipynb #3bf99086
+# %% ../nbs/13_metrics.ipynb #00074723
 def ensemble_scores(ens: np.ndarray, obs: np.ndarray, var_names) -> list[tuple[str, str, float]]:
-    "(variable, score, value) of the ensemble (M, V, H, W) against the verifying field (V, H, W), averaged over the domain."
+    "(variable, score, value) of the ensemble (M, V, H, W) against the verifying field (V, H, W), domain means."
     crps = crps_fair(ens, obs).reshape(len(var_names), -1).mean(1)
     ss = spread_skill(ens, obs)
     rows = []
     for v, name in enumerate(var_names):
         rows += [(name, 'fair CRPS', float(crps[v])), (name, 'spread (rms of member std)', float(ss['spread'][v])),
-                 (name, 'RMSE of the ensemble mean', float(ss['rmse'][v])), (name, 'spread-skill ratio', float(ss['ratio'][v]))]
+                 (name, 'RMSE of the ensemble mean', float(ss['rmse'][v])),
+                 (name, 'spread-skill ratio', float(ss['ratio'][v]))]
     vector = [i for i, n in enumerate(var_names) if n in ('u', 'v', 't2m')]
     if len(vector) > 1:
         label = ', '.join(var_names[i] for i in vector)
@@ -171,7 +182,7 @@ def rank_summary(counts: np.ndarray) -> dict[str, float]:
     return {'outlier fraction': float(f[0] + f[-1]), 'outlier fraction if reliable': 2 / len(f),
             'rank histogram, sum of abs(f − 1/(M+1))': float(np.abs(f - 1 / len(f)).sum())}
 
-# %% ../nbs/13_metrics.ipynb #2bed6823
+# %% ../nbs/13_metrics.ipynb #3bf99086
 @dataclass
 class Evaluation:
     "Scores of several sets of members of each case, with rank histograms and spectra pooled over cases."
@@ -181,9 +192,11 @@ class Evaluation:
     rank_counts: dict = field(default_factory=dict)     # (set, variable) -> counts over M + 1 ranks
     spectra: dict = field(default_factory=dict)         # (set, variable) -> summed radial spectrum, and 'n' per set
     examples: dict = field(default_factory=dict)        # (date, lead_time) -> {set: members} kept for maps
+    grid: tuple | None = None                           # (lon, lat) of the fields, each (H, W), for maps
 
     def _add(self, date, lead_time, set_name, variable, score, value):
-        self.rows.append(dict(date=date, lead_time=int(lead_time), set=set_name, variable=variable, score=score, value=value))
+        self.rows.append(dict(date=date, lead_time=int(lead_time), set=set_name, variable=variable, score=score,
+                              value=value))
 
     def add_case(self, date: str, lead_time: int, sets: dict, obs: np.ndarray | None = None,
                  reference: np.ndarray | None = None, keep_example: bool = False, seed: int = 0) -> None:
@@ -191,10 +204,12 @@ class Evaluation:
         sets = {k: np.asarray(v) for k, v in sets.items()}
         if reference is not None: sets['reference'] = np.asarray(reference)
         shapes = {k: v.shape[1:] for k, v in sets.items()}
-        if len(set(shapes.values())) > 1: raise ValueError(f'case {date} lead time {lead_time}: sets of different field shapes {shapes}')
+        if len(set(shapes.values())) > 1:
+            raise ValueError(f'case {date} lead time {lead_time}: sets of different field shapes {shapes}')
         for name, ens in sets.items():
             if obs is not None:
-                for variable, score, value in ensemble_scores(ens, obs, self.var_names): self._add(date, lead_time, name, variable, score, value)
+                for variable, score, value in ensemble_scores(ens, obs, self.var_names):
+                    self._add(date, lead_time, name, variable, score, value)
                 for v, var in enumerate(self.var_names):
                     counts = rank_histogram(ens[:, v], obs[v], seed)
                     key = (name, var)
@@ -205,7 +220,8 @@ class Evaluation:
         baseline = 'reference' if reference is not None else 'real'
         for name in [k for k in sets if k != baseline and baseline in sets]:
             for variable, stats in compare_distributions(sets[name], sets[baseline], self.var_names).items():
-                for score, value in stats.items(): self._add(date, lead_time, name, variable, f'vs {baseline}: {score}', value)
+                for score, value in stats.items():
+                    self._add(date, lead_time, name, variable, f'vs {baseline}: {score}', value)
         if keep_example: self.examples[(date, int(lead_time))] = sets
 
     def table(self) -> pd.DataFrame:
@@ -213,11 +229,12 @@ class Evaluation:
         return pd.DataFrame(self.rows, columns=['date', 'lead_time', 'set', 'variable', 'score', 'value'])
 
     def summary(self) -> pd.DataFrame:
-        "Mean over cases of each score: rows (variable, score), one column per set; pooled rank-histogram statistics added."
+        "Mean over cases of each score: rows (variable, score), one column per set; pooled rank statistics added."
         t = self.table().groupby(['variable', 'score', 'set'], sort=False)['value'].mean().unstack('set')
         ranks = [dict(variable=var, score=score, set=name, value=value)
                  for (name, var), counts in self.rank_counts.items() for score, value in rank_summary(counts).items()]
-        if ranks: t = pd.concat([t, pd.DataFrame(ranks).set_index(['variable', 'score', 'set'])['value'].unstack('set')])
+        if ranks:
+            t = pd.concat([t, pd.DataFrame(ranks).set_index(['variable', 'score', 'set'])['value'].unstack('set')])
         return t
 
     def by_lead_time(self, score: str) -> pd.DataFrame:
@@ -236,8 +253,10 @@ class Evaluation:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         summary = self.summary()
-        doc = {'var_names': list(self.var_names), 'lead_hours': self.lead_hours, 'n_cases': len({(r['date'], r['lead_time']) for r in self.rows}),
-               'summary': {f'{v} | {s}': {k: _json_number(x) for k, x in row.items()} for (v, s), row in summary.iterrows()},
+        doc = {'var_names': list(self.var_names), 'lead_hours': self.lead_hours,
+               'n_cases': len({(r['date'], r['lead_time']) for r in self.rows}),
+               'summary': {f'{v} | {s}': {k: _json_number(x) for k, x in row.items()}
+                           for (v, s), row in summary.iterrows()},
                'rank_histograms': {f'{n} | {v}': np.asarray(c).tolist() for (n, v), c in self.rank_counts.items()},
                'spectra': {f'{n} | {v}': p.tolist() for (n, v), p in self.mean_spectra().items()}}
         paths = {'csv': out / 'metrics.csv', 'json': out / 'metrics.json'}
@@ -251,21 +270,31 @@ def _json_number(x) -> float | None:
     return None if pd.isna(x) else float(x)
 
 # %% ../nbs/13_metrics.ipynb #fc0b3416
+def _example_cases(cases: list, n_examples: int) -> set:
+    "`n_examples` cases spread evenly over `cases`, kept for maps."
+    if not n_examples: return set()
+    return {cases[i] for i in np.linspace(0, len(cases) - 1, min(n_examples, len(cases))).round().astype(int)}
+
+
 def evaluate_run(store: EnsembleStore, enriched_dir, cases: list, inversion_dir=None, truth=None, reference=None,
                  crop=None, n_examples: int = 2, seed: int = 0, progress: bool = True) -> Evaluation:
-    "Scores of the enriched ensembles of `cases` in `enriched_dir` (and reconstructions in `inversion_dir`) beside the real members."
-    ev = Evaluation(store.var_names, store.lead_hours())
-    keep = {cases[i] for i in np.linspace(0, len(cases) - 1, min(n_examples, len(cases))).round().astype(int)} if n_examples else set()
+    "Scores of the enriched ensembles of `cases` in `enriched_dir` (and reconstructions) beside the real members."
+    grid = store.grid()
+    ev = Evaluation(store.var_names, store.lead_hours(),
+                    grid=None if grid is None else tuple(crop_fields(a, crop) for a in grid))
+    keep = _example_cases(cases, n_examples)
     for date, lt in tqdm(cases, desc='ensembles evaluated', disable=not progress):
         enriched = load_case(enriched_dir, (date, lt))
         if list(enriched['var_names']) != store.var_names:
-            raise DataError(f'{enriched_dir}: enriched variables {list(enriched["var_names"])} differ from the data\'s {store.var_names}')
+            raise DataError(f'{enriched_dir}: enriched variables {list(enriched["var_names"])} differ from the '
+                            f'data\'s {store.var_names}')
         sets = {'real': crop_fields(store.ensemble(date, lt), crop)}
         if inversion_dir is not None:
             sets['reconstruction'] = load_case(inversion_dir, (date, lt))['reconstruction_physical']
         sets['enriched'] = enriched['members']
         if sets['real'].shape[1:] != sets['enriched'].shape[1:]:
-            raise DataError(f'real fields {sets["real"].shape[1:]} and enriched {sets["enriched"].shape[1:]} differ: give the crop (i0, i1, j0, j1) the generator was trained on')
+            raise DataError(f'real fields {sets["real"].shape[1:]} and enriched {sets["enriched"].shape[1:]} differ: '
+                            'give the crop (i0, i1, j0, j1) the generator was trained on')
         obs = None if truth is None else crop_fields(truth(date, lt), crop)
         ref = None if reference is None else crop_fields(reference(date, lt), crop)
         ev.add_case(date, lt, sets, obs, ref, keep_example=(date, lt) in keep, seed=seed)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +18,7 @@ from .ops import bias_act, upfirdn2d
 # %% auto #0
 __all__ = ['MODCONV_MODES', 'NOISE_MODES', 'channel_table', 'GeneratorConfig', 'make_kernel', 'EqualLinear', 'EqualConv2d',
            'FusedLeakyReLU', 'Blur', 'Upsample', 'ModulatedConv2d', 'NoiseInjection', 'StyledConv', 'ToFields',
-           'ConstantInput', 'Generator', 'PixelNorm', 'ConvLayer', 'ResBlock', 'Discriminator']
+           'ConstantInput', 'PixelNorm', 'Generator', 'ConvLayer', 'ResBlock', 'Discriminator']
 
 # %% ../nbs/04_networks.ipynb #2a8ea599
 def channel_table(channel_multiplier: int = 2, channel_max: int = 512) -> dict[int, int]:
@@ -222,6 +221,11 @@ class ConstantInput(nn.Module):
 NOISE_MODES = ('random', 'const')
 
 
+class PixelNorm(nn.Module):
+    "Normalise each latent vector to unit root-mean-square."
+    def forward(self, x): return x * torch.rsqrt(x.square().mean(1, keepdim=True) + 1e-8)
+
+
 class Generator(nn.Module):
     "StyleGAN2 generator of `nb_var` fields of `size`×`size`."
     def __init__(self, size=256, nb_var=3, style_dim=512, n_mlp=8, channel_multiplier=2, channel_max=512,
@@ -246,7 +250,8 @@ class Generator(nn.Module):
             self.noises.register_buffer(f'noise_{i}', torch.randn(1, 1, res, res))
         for i in range(3, self.log_size + 1):
             out_ch = self.channels[2 ** i]
-            self.convs.append(StyledConv(ch, out_ch, 3, style_dim, upsample=True, blur_kernel=blur_kernel, use_noise=use_noise))
+            self.convs.append(StyledConv(ch, out_ch, 3, style_dim, upsample=True, blur_kernel=blur_kernel,
+                                         use_noise=use_noise))
             self.convs.append(StyledConv(out_ch, out_ch, 3, style_dim, blur_kernel=blur_kernel, use_noise=use_noise))
             self.to_rgbs.append(ToFields(out_ch, style_dim, nb_var, blur_kernel=blur_kernel))
             ch = out_ch
@@ -276,7 +281,8 @@ class Generator(nn.Module):
     def make_noise(self, batch: int = 1) -> list[torch.Tensor]:
         "Fresh noise maps, one per noise layer, with the shapes `synthesis` expects."
         dev = self.input.input.device
-        return [torch.randn(batch, 1, 2 ** ((i + 5) // 2), 2 ** ((i + 5) // 2), device=dev) for i in range(self.num_layers)]
+        sizes = [2 ** ((i + 5) // 2) for i in range(self.num_layers)]
+        return [torch.randn(batch, 1, res, res, device=dev) for res in sizes]
 
     def stored_noise(self) -> list[torch.Tensor]:
         "The constant noise maps held in the `noises` buffers."
@@ -307,7 +313,8 @@ class Generator(nn.Module):
     def _noise_list(self, noise, noise_mode):
         if isinstance(noise, str): noise, noise_mode = None, noise      # synthesis(ws, noise='const') names a mode
         if noise is not None:
-            if len(noise) != self.num_layers: raise ValueError(f'noise must be a list of {self.num_layers} maps, got {len(noise)}')
+            if len(noise) != self.num_layers:
+                raise ValueError(f'noise must be a list of {self.num_layers} maps, got {len(noise)}')
             return list(noise)
         if noise_mode == 'const': return self.stored_noise()
         if noise_mode == 'random': return [None] * self.num_layers
@@ -317,7 +324,8 @@ class Generator(nn.Module):
         "Fields (B, nb_var, size, size) from W+ codes (B, n_latent, style_dim) or W codes (B, style_dim)."
         if ws.ndim == 2: ws = ws[:, None].expand(-1, self.n_latent, -1)
         if ws.ndim != 3 or ws.shape[1:] != (self.n_latent, self.style_dim):
-            raise ValueError(f'ws must be (B, {self.n_latent}, {self.style_dim}) or (B, {self.style_dim}), got {tuple(ws.shape)}')
+            raise ValueError(f'ws must be (B, {self.n_latent}, {self.style_dim}) or (B, {self.style_dim}), '
+                             f'got {tuple(ws.shape)}')
         noise = self._noise_list(noise, noise_mode)
         out = self.input(ws.shape[0])
         if self.channels_last: out = out.contiguous(memory_format=torch.channels_last)
@@ -332,20 +340,16 @@ class Generator(nn.Module):
 
     def forward(self, z, z_mix=None, inject_index=None, truncation=1., truncation_latent=None,
                 noise=None, noise_mode='random', return_ws=False):
-        "Fields from latents `z`; style mixing with `z_mix` from row `inject_index`; truncation toward `truncation_latent`."
+        "Fields from latents `z`; style mixing with `z_mix` from row `inject_index`; truncation to `truncation_latent`."
         ws = self.ws_from_z(z, z_mix, inject_index, truncation, truncation_latent)
         out = self.synthesis(ws, noise=noise, noise_mode=noise_mode)
         return (out, ws) if return_ws else out
 
-
-class PixelNorm(nn.Module):
-    "Normalise each latent vector to unit root-mean-square."
-    def forward(self, x): return x * torch.rsqrt(x.square().mean(1, keepdim=True) + 1e-8)
-
 # %% ../nbs/04_networks.ipynb #db62f1b2
 class ConvLayer(nn.Sequential):
     "Optional blur + stride-2 down-sampling, equalised conv, optional bias + leaky ReLU."
-    def __init__(self, in_ch, out_ch, kernel_size, downsample=False, blur_kernel=(1, 3, 3, 1), bias=True, activate=True):
+    def __init__(self, in_ch, out_ch, kernel_size, downsample=False, blur_kernel=(1, 3, 3, 1), bias=True,
+                 activate=True):
         layers = []
         if downsample:
             p = len(blur_kernel) - 2 + (kernel_size - 1)

@@ -60,7 +60,7 @@ def bias_act_ref(x: torch.Tensor, bias: torch.Tensor | None = None, act: str = '
     return x * gain
 
 # %% ../nbs/03_ops.ipynb #1368eeb6
-_CSRC = Path(importlib.util.find_spec('enriching_gan').origin).parent / 'csrc'   # the installed package's kernel sources
+_CSRC = Path(importlib.util.find_spec('enriching_gan').origin).parent / 'csrc'   # the installed package's kernels
 _SOURCES = ('ops.cpp', 'ops_kernels.cu')
 _MODES = ('auto', 'cuda', 'ref')
 
@@ -129,7 +129,7 @@ _extension_state: dict = {}
 
 
 def load_extension():
-    "The compiled kernels, or `None` when they cannot be built here (reason in `extension_error()`). Tried once per process."
+    "The compiled kernels, or `None` when they cannot be built here (reason in `extension_error()`); tried once."
     if 'module' in _extension_state: return _extension_state['module']
     missing = build_prerequisites()
     module, error = None, '; '.join(missing) or None
@@ -232,7 +232,7 @@ class _BiasActCuda(torch.autograd.Function):
 
 # %% ../nbs/03_ops.ipynb #067d2df4
 def upfirdn2d(x: torch.Tensor, kernel: torch.Tensor, up=1, down=1, pad=(0, 0)) -> torch.Tensor:
-    "Up-sample by zero insertion, pad (negative crops), FIR-filter with `kernel`, down-sample. `pad` is `(x0, x1[, y0, y1])`."
+    "Up-sample by zero insertion, pad by `(x0, x1[, y0, y1])` (negative crops), FIR-filter with `kernel`, down-sample."
     if x.ndim != 4: raise ValueError(f'upfirdn2d expects (N, C, H, W), got shape {tuple(x.shape)}')
     if kernel.ndim != 2: raise ValueError(f'upfirdn2d expects a 2-d kernel, got shape {tuple(kernel.shape)}')
     up, down, pad = _pair(up, 'up'), _pair(down, 'down'), _pad4(pad)

@@ -5,21 +5,24 @@
 # %% ../nbs/11_perturbation.ipynb #36783d6c
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
+from .checkpoints import weights_fingerprint
 from .data import Normaliser
-from .inversion import (CaseProgress, JobManifest, LatentStats, barrier, case_name, generator_fingerprint,
-                                     load_inversion, member_seed, shared_todo)
-from .networks import Generator, atomic_write
-from .train import DistInfo
+from .dist import DistInfo
+from .files import InputError
+from .inversion import LatentStats, load_codes
+from .jobs import JobManifest, JobMismatch, member_seed, run_cases
+from .networks import Generator
+from .settings import Settings, option
 
 # %% auto #0
-__all__ = ['SAMPLE_RULES', 'ensemble_sqrt_covariance', 'PerturbationConfig', 'perturb_codes', 'enrich_case', 'enrich_ensembles']
+__all__ = ['SAMPLE_RULES', 'ORIGINAL_RULE_NAMES', 'ensemble_sqrt_covariance', 'PerturbationConfig', 'perturb_codes',
+           'check_codes', 'noise_maps_for', 'enrich_case', 'inversion_identity', 'enrich_ensembles']
 
 # %% ../nbs/11_perturbation.ipynb #5c4af81a
 def ensemble_sqrt_covariance(codes: torch.Tensor) -> torch.Tensor:
@@ -32,59 +35,57 @@ def ensemble_sqrt_covariance(codes: torch.Tensor) -> torch.Tensor:
     return k.to(codes.dtype)
 
 # %% ../nbs/11_perturbation.ipynb #73f07c79
-SAMPLE_RULES = ('random', 'normal', 'w', 'extrapolation')
+SAMPLE_RULES = ('random', 'normal', 'style_mixed_pca', 'extrapolation')
+ORIGINAL_RULE_NAMES = {'w': 'style_mixed_pca'}
 
 
 @dataclass
-class PerturbationConfig:
-    "How new members are drawn (names of the original scripts)."
-    sample_rule: str = 'w'
-    alphas: list | None = None          # per style layer, default 0 (no pull to the mean)
-    betas: list | None = None           # per style layer, default 1
-    style_indices: list | None = None   # 0/1 per style layer: PCA (1) or random latent (0) in rule `w`; default all 1
-    N_samples: int = 120
-    conditioning_members: int | None = None
-    seed: int = 0
+class PerturbationConfig(Settings):
+    "How new members are drawn (names of the original enrichment script)."
+    sample_rule: str = option('style_mixed_pca', 'rule of the perturbations: random, normal, style_mixed_pca (the '
+                              'original\'s `w`) or extrapolation', choices=SAMPLE_RULES + tuple(ORIGINAL_RULE_NAMES))
+    alphas: list[float] | None = option(None, 'pull towards the ensemble mean, one per style layer (None: 0)', ge=0, le=1)
+    betas: list[float] | None = option(None, 'perturbation strength, one per style layer (None: 1)', ge=0)
+    style_indices: list[int] | None = option(None, '0/1 per style layer: PCA (1) or random latent (0) in '
+                                             'style_mixed_pca (None: all 1)', choices=(0, 1))
+    N_samples: int = option(120, 'new members per ensemble', ge=1)
+    conditioning_members: int | None = option(None, 'real members whose codes define the perturbations (a random '
+                                              'subset per case; None: all)', ge=2, aliases=('N_conditioners',))
+    N_seeds: int | None = option(None, 'real members the new ones start from, among the conditioning ones (None: all)',
+                                 ge=1)
+    seed: int = option(0, 'random seed of the perturbations')
 
     def __post_init__(self):
-        if self.sample_rule not in SAMPLE_RULES:
-            raise ValueError(f'sample_rule must be one of {", ".join(SAMPLE_RULES)}, got {self.sample_rule!r}')
-        if self.N_samples < 1: raise ValueError('N_samples must be at least 1')
+        self.sample_rule = ORIGINAL_RULE_NAMES.get(self.sample_rule, self.sample_rule)
+        super().__post_init__()
 
     def layer_vectors(self, n_latent: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        "(alphas, betas, style mask) as tensors of length `n_latent`, checked."
+        "(alphas, betas, style mask) as tensors of length `n_latent`, checked against the generator's style layers."
         out = []
         for name, default in (('alphas', 0.), ('betas', 1.), ('style_indices', 1.)):
             v = getattr(self, name)
             v = [default] * n_latent if v is None else list(v)
             if len(v) != n_latent:
-                raise ValueError(f'{name} has {len(v)} values, the generator has {n_latent} style layers')
+                raise InputError(f'{name} has {len(v)} values, the generator has {n_latent} style layers')
             out.append(torch.tensor(v, dtype=torch.float32))
-        if not set(out[2].tolist()) <= {0., 1.}: raise ValueError('style_indices must hold 0 or 1 per style layer')
         return tuple(out)
 
-    def save(self, path) -> Path:
-        "Write the settings as YAML (where `enrich` finds tuned parameters)."
-        return atomic_write(path, lambda f: yaml.safe_dump(asdict(self), f, sort_keys=False), text=True)
-
-    @classmethod
-    def load(cls, path) -> 'PerturbationConfig':
-        d = yaml.safe_load(Path(path).read_text()) or {}
-        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
-        if unknown: raise ValueError(f'{path}: unknown setting(s) {", ".join(unknown)}')
-        return cls(**d)
+    def perturbation_settings(self) -> dict:
+        "The settings of the perturbation alone (what an enrichment records in its manifest)."
+        return {f.name: getattr(self, f.name) for f in fields(PerturbationConfig)}
 
 # %% ../nbs/11_perturbation.ipynb #f06ca627
 def perturb_codes(codes: torch.Tensor, n_samples: int, cfg: PerturbationConfig, g: Generator, stats: LatentStats,
-                  generator: torch.Generator, alphas=None, betas=None) -> tuple[torch.Tensor, torch.Tensor]:
-    "`n_samples` new W+ codes from real `codes` (N, L, D) and the index of each one's source member; differentiable in `alphas`, `betas`."
+                  generator: torch.Generator, alphas=None, betas=None, seeds=None) -> tuple[torch.Tensor, torch.Tensor]:
+    "`n_samples` new codes from real `codes` (N, L, D), each started from one of the members `seeds` (default all, in turn); returns them and each one's source index. Differentiable in `alphas`, `betas`."
     n, n_latent, dim = codes.shape
     a, b, mask = cfg.layer_vectors(n_latent)
     alphas = a if alphas is None else alphas
     betas = b if betas is None else betas
     dev = codes.device
     alphas, betas, mask = alphas.to(dev), betas.to(dev), mask.to(dev)
-    source = torch.arange(n_samples, device=dev) % n          # seeds rotated over the conditioning members
+    seeds = torch.arange(n, device=dev) if seeds is None else torch.as_tensor(seeds, device=dev)
+    source = seeds[torch.arange(n_samples, device=dev) % len(seeds)]     # new members rotate over the seed members
     mean, own = codes.mean(0), codes[source]
     base = own + alphas[None, :, None] * (mean - own)
     mu = stats.mean.to(dev)
@@ -109,10 +110,26 @@ def _case_generator(seed: int, date: str, lead_time: int) -> torch.Generator:
     return torch.Generator().manual_seed(member_seed(seed, date, lead_time, 1_000_000))
 
 
+def check_codes(codes: np.ndarray, g: Generator, where: str) -> None:
+    "Refuse codes that do not fit `g` (other number of style layers or latent size), naming where they came from."
+    want = (g.n_latent, g.style_dim)
+    if codes.ndim != 3 or tuple(codes.shape[1:]) != want:
+        raise InputError(f'{where}: codes of shape {tuple(codes.shape)} do not fit this generator (members x {want[0]} '
+                         f'style layers x {want[1]}): they were inverted with another generator')
+
+
+def noise_maps_for(g: Generator, inversion: dict, source: torch.Tensor, gen: torch.Generator) -> list[torch.Tensor]:
+    "Each new member's noise maps: its source member's inverted maps, or fresh ones when the inversion kept none."
+    dev = source.device
+    if 'noise_0' in inversion:
+        return [torch.from_numpy(inversion[f'noise_{i}']).to(dev)[source] for i in range(g.num_layers)]
+    return [torch.randn(len(source), *t.shape[1:], generator=gen).to(dev) for t in g.stored_noise()]
+
+
 @torch.no_grad()
 def enrich_case(g: Generator, inversion: dict, cfg: PerturbationConfig, stats: LatentStats, normaliser: Normaliser,
-                batch: int = 64) -> dict[str, np.ndarray]:
-    "New members of one inverted case, in physical units."
+                var_names, batch: int = 64) -> dict[str, np.ndarray]:
+    "New members of one inverted case (`inversion.load_codes`), in physical units."
     dev = next(g.parameters()).device
     date, lt = str(inversion['date']), int(inversion['lead_time'])
     gen = _case_generator(cfg.seed, date, lt)
@@ -120,33 +137,44 @@ def enrich_case(g: Generator, inversion: dict, cfg: PerturbationConfig, stats: L
     n = codes.shape[0]
     k = n if cfg.conditioning_members is None else min(cfg.conditioning_members, n)
     chosen = torch.randperm(n, generator=gen)[:k].sort().values if k < n else torch.arange(n)
-    new, source = perturb_codes(codes[chosen.to(dev)], cfg.N_samples, cfg, g, stats, gen)
+    seeds = None if cfg.N_seeds is None or cfg.N_seeds >= k else torch.randperm(k, generator=gen)[:cfg.N_seeds].sort().values
+    new, source = perturb_codes(codes[chosen.to(dev)], cfg.N_samples, cfg, g, stats, gen, seeds=seeds)
     source = chosen.to(dev)[source]
-    noises = [torch.from_numpy(inversion[f'noise_{i}']).to(dev) for i in range(g.num_layers)]
-    fields = torch.cat([g.synthesis(new[i:i + batch], noise=[nz[source[i:i + batch]] for nz in noises])
-                        for i in range(0, cfg.N_samples, batch)])
-    return {'members': normaliser.denormalise(fields), 'source': source.cpu().numpy(), 'conditioning': chosen.numpy(),
-            'date': np.array(date), 'lead_time': np.array(lt), 'var_names': inversion['var_names'],
-            'sample_rule': np.array(cfg.sample_rule), 'alphas': cfg.layer_vectors(g.n_latent)[0].numpy(),
-            'betas': cfg.layer_vectors(g.n_latent)[1].numpy()}
+    noises = noise_maps_for(g, inversion, source, gen)
+    fields_ = torch.cat([g.synthesis(new[i:i + batch], noise=[nz[i:i + batch] for nz in noises])
+                         for i in range(0, cfg.N_samples, batch)])
+    alphas, betas, _ = cfg.layer_vectors(g.n_latent)
+    return {'members': normaliser.denormalise(fields_), 'source': source.cpu().numpy(), 'conditioning': chosen.numpy(),
+            'date': np.array(date), 'lead_time': np.array(lt), 'var_names': np.array(list(var_names)),
+            'sample_rule': np.array(cfg.sample_rule), 'alphas': alphas.numpy(), 'betas': betas.numpy()}
+
+# %% ../nbs/11_perturbation.ipynb #93129055
+def inversion_identity(inversion_dir, g: Generator) -> str:
+    "The identity of the inversion in `inversion_dir` (its manifest's), checked to come from `g`; codes of the original code have none."
+    inv = JobManifest.load(inversion_dir)
+    if inv is None: return 'codes without a manifest (original artefacts)'
+    if inv.model != weights_fingerprint(g):
+        raise JobMismatch(f'{inversion_dir}: its codes were inverted with another generator (fingerprint {inv.model[:12]}, '
+                          f'this one {weights_fingerprint(g)[:12]}): invert again with this checkpoint')
+    return inv.identity()
 
 
 def enrich_ensembles(g: Generator, inversion_dir, cases: list, cfg: PerturbationConfig, out_dir, stats: LatentStats,
-                     normaliser: Normaliser, batch: int = 64, progress: bool = True, info: DistInfo | None = None) -> list[Path]:
-    "Enrich every case of `cases` from its inversion in `inversion_dir` into `out_dir`, skipping cases done; under torchrun each rank takes its share."
-    out_dir = Path(out_dir)
+                     normaliser: Normaliser, var_names=None, batch: int = 64, invstep: int | None = None,
+                     progress: bool = True, info: DistInfo | None = None) -> list[Path]:
+    "Enrich every case of `cases` from its codes in `inversion_dir` into `out_dir`, skipping cases done; under torchrun each rank takes its share."
     cfg.layer_vectors(g.n_latent)   # check the settings before any work
-    info = info or DistInfo(device=next(g.parameters()).device)
-    settings = {**asdict(cfg), 'inversion_dir': str(Path(inversion_dir).resolve())}
-    manifest = JobManifest.open(out_dir, 'enrichment', generator_fingerprint(g), settings, info)
-    paths = {c: out_dir / f'{case_name(*c)}.npz' for c in cases}
-    todo = shared_todo(cases, paths, info)
-    with CaseProgress([paths[c] for c in todo], [cfg.N_samples] * len(todo), 'ensembles enriched', 'members', info, progress) as bar:
-        for date, lt in todo[info.rank::info.world_size]:
-            inv = load_inversion(Path(inversion_dir) / f'{case_name(date, lt)}.npz')
-            result = enrich_case(g, inv, cfg, stats, normaliser, batch)
-            atomic_write(paths[date, lt], lambda f: np.savez(f, **result))
-            bar.refresh()
-        barrier(info)
-    manifest.record(out_dir, [case_name(*c) for c in cases if paths[c].exists()], info)
-    return [paths[c] for c in cases]
+    var_names = list(var_names or normaliser.var_names)
+    manifest = JobManifest('enrichment', weights_fingerprint(g), {**cfg.perturbation_settings(), 'invstep': invstep},
+                           inputs={'inversion': inversion_identity(inversion_dir, g)})
+
+    def compute(group):
+        out = {}
+        for case in group:
+            inv = load_codes(inversion_dir, case, invstep)
+            check_codes(inv['wplus'], g, f'{inversion_dir} {case[0]} lead time {case[1]}')
+            out[case] = enrich_case(g, inv, cfg, stats, normaliser, var_names, batch)
+        return out
+
+    return run_cases(manifest, out_dir, cases, compute, work_of=lambda c: cfg.N_samples, desc='ensembles enriched',
+                     unit='members', info=info, progress=progress)

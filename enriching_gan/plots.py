@@ -14,13 +14,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .metrics import Evaluation, radial_spectrum
 from .files import atomic_write
-from .synthetic import make_domain
+from .metrics import Evaluation, radial_spectrum
 
 # %% auto #0
-__all__ = ['STYLE', 'SPREAD_UNITS', 'SET_COLOURS', 'REPORT_CSS', 'natural_earth_dir', 'use_cartopy', 'colourbar_label', 'grid',
-           'map_axes', 'draw_field', 'draw_wind', 'draw_panel', 'colour_scales', 'plot_ensemble',
+__all__ = ['STYLE', 'SPREAD_UNITS', 'SET_COLOURS', 'REPORT_CSS', 'natural_earth_dir', 'use_cartopy', 'colourbar_label',
+           'map_axes', 'grid_coordinates', 'draw_field', 'draw_wind', 'draw_panel', 'colour_scales', 'plot_ensemble',
            'plot_real_vs_enriched', 'plot_rank_histogram', 'plot_spectrum_lines', 'plot_spectra', 'plot_spread_skill',
            'plot_tuning_tracks', 'plot_score_by_lead_time', 'plot_spread_skill_by_lead_time', 'plot_rank_histograms',
            'plot_run_spectra', 'example_maps', 'figure_html', 'write_report']
@@ -38,7 +37,7 @@ def natural_earth_dir() -> Path | None:
 
 
 def use_cartopy() -> bool:
-    "Whether maps are drawn with cartopy (installed, with offline Natural Earth data); prints a notice once if not."
+    "Whether maps are drawn with cartopy (installed, with offline Natural Earth data); a notice, once, if not."
     if 'cartopy' not in _state:
         data = natural_earth_dir()
         ok = importlib.util.find_spec('cartopy') is not None and data is not None
@@ -62,32 +61,47 @@ def colourbar_label(var: str, what) -> str:
     "Colour-bar label of a panel: the variable's, or its spread with units."
     return f"{var} spread ({SPREAD_UNITS.get(var, '')})" if what == 'spread' else STYLE[var]['label']
 
-
-def grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    "(lon, lat) of the default domain at `size`×`size`."
-    d = make_domain(size)
-    return d.lon, d.lat
-
-
-def map_axes(nrows: int, ncols: int, lon, lat, size=3.2):
-    "A figure of map panels over the extent of (lon, lat), with coastlines and borders when cartopy is available."
-    extent = [float(lon.min()), float(lon.max()), float(lat.min()), float(lat.max())]
+# %% ../nbs/18_plots.ipynb #cc25a856
+def map_axes(nrows: int, ncols: int, lon=None, lat=None, size=3.2):
+    "A figure of map panels over the extent of (lon, lat) (coastlines and borders with cartopy), or index axes."
+    figsize = (size * 1.25 * ncols, size * nrows)
+    if lon is None:
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
+        for ax in axes.flat: ax.set_aspect('equal'); ax.invert_yaxis()   # row 0 at the top
+        return fig, axes
+    extent = [float(np.min(lon)), float(np.max(lon)), float(np.min(lat)), float(np.max(lat))]
     if use_cartopy():
         import cartopy.crs as ccrs
         import cartopy.feature as cfeature
-        fig, axes = plt.subplots(nrows, ncols, figsize=(size * 1.25 * ncols, size * nrows), squeeze=False,
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False,
                                  subplot_kw={'projection': ccrs.PlateCarree()})
         for ax in axes.flat:
             ax.set_extent(extent, crs=ccrs.PlateCarree())
             ax.add_feature(cfeature.COASTLINE.with_scale('10m'), linewidth=0.7)
             ax.add_feature(cfeature.BORDERS.with_scale('10m'), linewidth=0.5, linestyle=':')
     else:
-        fig, axes = plt.subplots(nrows, ncols, figsize=(size * 1.25 * ncols, size * nrows), squeeze=False)
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
         for ax in axes.flat:
-            ax.set_xlim(extent[:2]); ax.set_ylim(extent[2:]); ax.set_aspect(1 / np.cos(np.deg2rad(np.mean(extent[2:]))))
+            ax.set_xlim(extent[:2]); ax.set_ylim(extent[2:])
+            ax.set_aspect(1 / np.cos(np.deg2rad(np.mean(extent[2:]))))
     return fig, axes
 
 
+def grid_coordinates(shape, lon=None, lat=None) -> tuple[np.ndarray, np.ndarray, dict]:
+    "(x, y, drawing keywords) for fields of `shape` (H, W): (lon, lat) in degrees, or column and row indices."
+    if (lon is None) != (lat is None): raise ValueError('give both lon and lat, or neither (index grid)')
+    if lon is None:
+        rows, cols = np.indices(shape)
+        return cols, rows, {}
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    if lon.shape != tuple(shape) or lat.shape != tuple(shape):
+        raise ValueError(f'lon {lon.shape} and lat {lat.shape} do not match the fields {tuple(shape)}: '
+                         'give the grid of the data set the fields come from')
+    if not use_cartopy(): return lon, lat, {}
+    import cartopy.crs as ccrs
+    return lon, lat, {'transform': ccrs.PlateCarree()}
+
+# %% ../nbs/18_plots.ipynb #027959d5
 def _display(field: np.ndarray, var: str) -> np.ndarray:
     "A field in the units shown on maps (t2m in °C, dry rain masked)."
     if var == 't2m': return field - 273.15
@@ -95,31 +109,34 @@ def _display(field: np.ndarray, var: str) -> np.ndarray:
     return field
 
 
-def draw_field(ax, field: np.ndarray, var: str, lon, lat, vmin=None, vmax=None, cmap=None):
+def draw_field(ax, field: np.ndarray, var: str, lon=None, lat=None, vmin=None, vmax=None, cmap=None):
     "Draw one field on a map panel; returns the image for a colour bar."
-    kw = {'transform': __import__('cartopy.crs', fromlist=['PlateCarree']).PlateCarree()} if use_cartopy() else {}
-    return ax.pcolormesh(lon, lat, _display(field, var), vmin=vmin, vmax=vmax, shading='auto',
+    x, y, kw = grid_coordinates(field.shape, lon, lat)
+    return ax.pcolormesh(x, y, _display(field, var), vmin=vmin, vmax=vmax, shading='auto',
                          cmap=cmap or STYLE.get(var, STYLE['u'])['cmap'], **kw)
 
 
-def draw_wind(ax, u: np.ndarray, v: np.ndarray, lon, lat, every: int | None = None, vmax=None):
-    "Wind speed shaded, with arrows every `every` points."
-    kw = {'transform': __import__('cartopy.crs', fromlist=['PlateCarree']).PlateCarree()} if use_cartopy() else {}
-    im = ax.pcolormesh(lon, lat, np.hypot(u, v), vmin=0, vmax=vmax, cmap=STYLE['wind']['cmap'], shading='auto', **kw)
+def draw_wind(ax, u: np.ndarray, v: np.ndarray, lon=None, lat=None, every: int | None = None, vmax=None):
+    "Wind speed shaded, with arrows (northward up) every `every` points."
+    x, y, kw = grid_coordinates(u.shape, lon, lat)
+    im = ax.pcolormesh(x, y, np.hypot(u, v), vmin=0, vmax=vmax, cmap=STYLE['wind']['cmap'], shading='auto', **kw)
     s = slice(None, None, every or max(1, u.shape[0] // 12))
-    ax.quiver(lon[s, s], lat[s, s], u[s, s], v[s, s], scale=250, width=0.004, **kw)
+    ax.quiver(x[s, s], y[s, s], u[s, s], v[s, s], scale=250, width=0.004, **kw)
     return im
 
-# %% ../nbs/18_plots.ipynb #cc25a856
+# %% ../nbs/18_plots.ipynb #cdb8143e
 def draw_panel(ax, ens: np.ndarray, var_names, var: str, lon, lat, what, scale):
     "One panel of `what` (a member index, 'mean' or 'spread') of variable `var` ('wind' for speed and arrows)."
     if var == 'wind':
         iu, iv = var_names.index('u'), var_names.index('v')
-        if what == 'spread': return draw_field(ax, np.hypot(ens[:, iu], ens[:, iv]).std(0, ddof=1), 'spread', lon, lat, 0, scale[1], STYLE['spread']['cmap'])
+        if what == 'spread':
+            speed_spread = np.hypot(ens[:, iu], ens[:, iv]).std(0, ddof=1)
+            return draw_field(ax, speed_spread, 'spread', lon, lat, 0, scale[1], STYLE['spread']['cmap'])
         u, v = (ens[:, iu].mean(0), ens[:, iv].mean(0)) if what == 'mean' else (ens[what, iu], ens[what, iv])
         return draw_wind(ax, u, v, lon, lat, vmax=scale[0])
     x = ens[:, var_names.index(var)]
-    if what == 'spread': return draw_field(ax, x.std(0, ddof=1), 'spread', lon, lat, 0, scale[1], STYLE['spread']['cmap'])
+    if what == 'spread':
+        return draw_field(ax, x.std(0, ddof=1), 'spread', lon, lat, 0, scale[1], STYLE['spread']['cmap'])
     f = x.mean(0) if what == 'mean' else x[what]
     lo, hi = scale[0]
     return draw_field(ax, f, var, lon, lat, lo, hi)
@@ -131,15 +148,15 @@ def colour_scales(ensembles: list[np.ndarray], var_names, var):
         iu, iv = var_names.index('u'), var_names.index('v')
         speed = [np.hypot(e[:, iu], e[:, iv]) for e in ensembles]
         return float(max(np.percentile(s, 99) for s in speed)), float(max(s.std(0, ddof=1).max() for s in speed))
-    x = [_display(e[:, var_names.index(var)], var) for e in ensembles]
-    lo = float(min(np.percentile(np.ma.filled(a, np.nan)[np.isfinite(np.ma.filled(a, np.nan))], 1) for a in x)) if var != 'rr' else 0.1
-    hi = float(max(np.nanpercentile(np.ma.filled(a, np.nan), 99) for a in x))
+    shown = [np.ma.filled(_display(e[:, var_names.index(var)], var), np.nan) for e in ensembles]
+    lo = 0.1 if var == 'rr' else float(min(np.nanpercentile(a, 1) for a in shown))
+    hi = float(max(np.nanpercentile(a, 99) for a in shown))
     return (lo, hi), float(max(e[:, var_names.index(var)].std(0, ddof=1).max() for e in ensembles))
 
-
-def plot_ensemble(ens: np.ndarray, var_names, var: str = 't2m', members=(0, 1, 2), lon=None, lat=None, title: str = ''):
-    "Members, mean and spread of `var` ('t2m', 'rr', 'u', 'v' or 'wind') of an ensemble (N, V, H, W) in physical units."
-    lon, lat = (lon, lat) if lon is not None else grid(ens.shape[-1])
+# %% ../nbs/18_plots.ipynb #868e4287
+def plot_ensemble(ens: np.ndarray, var_names, var: str = 't2m', members=(0, 1, 2), lon=None, lat=None,
+                  title: str = ''):
+    "Members, mean and spread of `var` ('t2m', 'rr', 'u', 'v' or 'wind') of an ensemble (N, V, H, W), physical units."
     panels = list(members) + ['mean', 'spread']
     fig, axes = map_axes(1, len(panels), lon, lat)
     scale = colour_scales([ens], list(var_names), var)
@@ -151,9 +168,9 @@ def plot_ensemble(ens: np.ndarray, var_names, var: str = 't2m', members=(0, 1, 2
     return fig
 
 
-def plot_real_vs_enriched(real: np.ndarray, enriched: np.ndarray, var_names, var: str = 't2m', lon=None, lat=None, title: str = ''):
+def plot_real_vs_enriched(real: np.ndarray, enriched: np.ndarray, var_names, var: str = 't2m', lon=None, lat=None,
+                          title: str = ''):
     "Mean and spread of the real and the enriched ensemble, side by side on common scales."
-    lon, lat = (lon, lat) if lon is not None else grid(real.shape[-1])
     fig, axes = map_axes(2, 2, lon, lat)
     scale = colour_scales([real, enriched], list(var_names), var)
     for row, (name, ens) in enumerate([(f'real ({len(real)})', real), (f'enriched ({len(enriched)})', enriched)]):
@@ -164,7 +181,7 @@ def plot_real_vs_enriched(real: np.ndarray, enriched: np.ndarray, var_names, var
     if title: fig.suptitle(title)
     return fig
 
-# %% ../nbs/18_plots.ipynb #027959d5
+# %% ../nbs/18_plots.ipynb #31135126
 def plot_rank_histogram(counts: np.ndarray, ax=None, title: str = 'rank histogram'):
     "Rank histogram as relative frequencies, with the flat line of a reliable ensemble."
     ax = ax or plt.subplots(figsize=(4.5, 3))[1]
@@ -185,11 +202,13 @@ def plot_spectrum_lines(spectra: dict, ax=None, title: str = 'power spectrum'):
 
 def plot_spectra(sets: dict, var_index: int, ax=None, title: str = 'power spectrum'):
     "Radially summed power spectra of several sets of fields (name → (N, V, H, W)), log-log."
-    return plot_spectrum_lines({name: radial_spectrum(np.asarray(f)[:, var_index]) for name, f in sets.items()}, ax, title)
+    spectra = {name: radial_spectrum(np.asarray(f)[:, var_index]) for name, f in sets.items()}
+    return plot_spectrum_lines(spectra, ax, title)
 
 
-def plot_spread_skill(lead_times, spread, rmse, ax=None, title: str = 'spread and skill', label: str = '', color=None):
-    "Ensemble spread (solid) and RMSE of the ensemble mean (dashed) against lead time; call again with another `label` to overlay sets."
+def plot_spread_skill(lead_times, spread, rmse, ax=None, title: str = 'spread and skill', label: str = '',
+                      color=None):
+    "Ensemble spread (solid) and RMSE of the mean (dashed) by lead time; call again with another `label` to overlay."
     ax = ax or plt.subplots(figsize=(4.5, 3.2))[1]
     prefix = f'{label}: ' if label else ''
     line, = ax.plot(lead_times, spread, 'o-', color=color, label=f'{prefix}spread')
@@ -207,11 +226,12 @@ def plot_tuning_tracks(tracks: dict):
         ax.plot(np.asarray(tracks[key])); ax.set_title(key.replace('_ema', ' (EMA)')); ax.set_xlabel('step')
     return fig
 
-# %% ../nbs/18_plots.ipynb #cdb8143e
+# %% ../nbs/18_plots.ipynb #4beb7f95
 SET_COLOURS = {'real': 'tab:blue', 'reconstruction': 'tab:green', 'enriched': 'tab:orange', 'reference': 'tab:gray'}
 
 
 def _lead_axis(ev: Evaluation) -> str:
+    "Label of the lead-time axis: hours when the evaluation knows them."
     return 'lead time (h)' if ev.lead_hours else 'lead-time index'
 
 
@@ -234,8 +254,8 @@ def plot_spread_skill_by_lead_time(ev: Evaluation):
     fig, axes = plt.subplots(1, len(ev.var_names), figsize=(4.2 * len(ev.var_names), 3.4), squeeze=False)
     for ax, var in zip(axes[0], ev.var_names):
         for name in dict.fromkeys(spread.columns.get_level_values('set')):
-            plot_spread_skill(spread.index, spread[(name, var)], rmse[(name, var)], ax, f'{var} ({SPREAD_UNITS.get(var, "")})',
-                              label=name, color=SET_COLOURS.get(name))
+            plot_spread_skill(spread.index, spread[(name, var)], rmse[(name, var)], ax,
+                              f'{var} ({SPREAD_UNITS.get(var, "")})', label=name, color=SET_COLOURS.get(name))
         ax.set_xlabel(_lead_axis(ev))
     fig.tight_layout()
     return fig
@@ -244,7 +264,8 @@ def plot_spread_skill_by_lead_time(ev: Evaluation):
 def plot_rank_histograms(ev: Evaluation):
     "Pooled rank histograms: one row per set, one column per variable."
     names = list(dict.fromkeys(k[0] for k in ev.rank_counts))
-    fig, axes = plt.subplots(len(names), len(ev.var_names), figsize=(3.6 * len(ev.var_names), 2.6 * len(names)), squeeze=False)
+    fig, axes = plt.subplots(len(names), len(ev.var_names), figsize=(3.6 * len(ev.var_names), 2.6 * len(names)),
+                             squeeze=False)
     for row, name in enumerate(names):
         for col, var in enumerate(ev.var_names):
             plot_rank_histogram(ev.rank_counts[name, var], axes[row, col], f'{name}: {var}')
@@ -261,24 +282,28 @@ def plot_run_spectra(ev: Evaluation):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/18_plots.ipynb #6b1bb0aa
+# %% ../nbs/18_plots.ipynb #90212948
 def _map_variables(var_names) -> list[str]:
     "What the maps show: t2m, wind (speed and arrows) when u and v are there, rain."
-    return [v for v in ('t2m',) if v in var_names] + (['wind'] if {'u', 'v'} <= set(var_names) else []) + [v for v in ('rr',) if v in var_names]
+    wind = ['wind'] if {'u', 'v'} <= set(var_names) else []
+    return [v for v in ('t2m',) if v in var_names] + wind + [v for v in ('rr',) if v in var_names]
 
 
-def example_maps(ev: Evaluation, lon=None, lat=None) -> list[tuple[str, plt.Figure]]:
-    "(caption, figure) of each kept case: real vs enriched mean and spread, and three members of each, per mapped variable."
+def example_maps(ev: Evaluation) -> list[tuple[str, plt.Figure]]:
+    "(caption, figure) of each kept case: real vs enriched mean and spread, three members of each, on `ev.grid`."
+    lon, lat = ev.grid if ev.grid is not None else (None, None)
     out = []
     for (date, lt), sets in ev.examples.items():
         when = f'{date}, +{ev.lead_hours[lt]:g} h' if ev.lead_hours else f'{date}, lead-time index {lt}'
         for var in _map_variables(ev.var_names):
-            out.append((f'{var}, {when}: mean and spread', plot_real_vs_enriched(sets['real'], sets['enriched'], ev.var_names, var, lon, lat)))
+            fig = plot_real_vs_enriched(sets['real'], sets['enriched'], ev.var_names, var, lon, lat)
+            out.append((f'{var}, {when}: mean and spread', fig))
             for name in ('real', 'enriched'):
-                out.append((f'{var}, {when}: {name} members', plot_ensemble(sets[name], ev.var_names, var, (0, 1, 2), lon, lat, f'{name}: {var}')))
+                fig = plot_ensemble(sets[name], ev.var_names, var, (0, 1, 2), lon, lat, f'{name}: {var}')
+                out.append((f'{var}, {when}: {name} members', fig))
     return out
 
-
+# %% ../nbs/18_plots.ipynb #80bb52bf
 def figure_html(fig, dpi: int = 80) -> str:
     "An <img> tag with the figure embedded as PNG; closes the figure."
     buf = io.BytesIO()
@@ -288,27 +313,31 @@ def figure_html(fig, dpi: int = 80) -> str:
 
 
 REPORT_CSS = ("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1300px;color:#222}"
-              "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-              "th{background:#f3f3f3}img{max-width:100%;margin:0.5em 0}h2{border-bottom:1px solid #ddd;margin-top:1.6em}")
+              "table{border-collapse:collapse;font-size:13px}"
+              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+              "th{background:#f3f3f3}img{max-width:100%;margin:0.5em 0}"
+              "h2{border-bottom:1px solid #ddd;margin-top:1.6em}")
 
 
-def write_report(ev: Evaluation, path, title: str = 'Enriched ensemble: evaluation', lon=None, lat=None, notes: str = '') -> Path:
-    "A self-contained HTML report of an evaluated run (summary table, maps, scores by lead time, rank histograms, spectra)."
+def write_report(ev: Evaluation, path, title: str = 'Enriched ensemble: evaluation', notes: str = '') -> Path:
+    "A self-contained HTML report of an evaluated run: summary, maps, scores by lead time, rank histograms, spectra."
     cases = sorted({(r['date'], r['lead_time']) for r in ev.rows})
     sizes = {name: len(ens) for sets in ev.examples.values() for name, ens in sets.items()}
+    members = ', '.join(f'{k} {v}' for k, v in sizes.items())
     parts = [f'<h1>{html.escape(title)}</h1>',
-             f'<p>{len(cases)} case(s) (date, lead time); sets and members: '
-             f'{html.escape(", ".join(f"{k} {v}" for k, v in sizes.items()))}; variables {html.escape(", ".join(ev.var_names))}. '
-             'Scores are domain means in physical units (K, m/s, mm/h), averaged over cases; "vs X" rows compare a set\'s '
-             'distribution with set X point by point.</p>']
+             f'<p>{len(cases)} case(s) (date, lead time); sets and members: {html.escape(members)}; '
+             f'variables {html.escape(", ".join(ev.var_names))}. '
+             'Scores are domain means in physical units (K, m/s, mm/h), averaged over cases; "vs X" rows compare '
+             'a set\'s distribution with set X point by point.</p>']
     if notes: parts.append(f'<p>{html.escape(notes)}</p>')
     parts += ['<h2>Summary</h2>', ev.summary().to_html(float_format=lambda x: f'{x:.4g}', na_rep='')]
     parts.append('<h2>Maps</h2>')
-    for caption, fig in example_maps(ev, lon, lat): parts += [f'<h3>{html.escape(caption)}</h3>', figure_html(fig)]
+    for caption, fig in example_maps(ev): parts += [f'<h3>{html.escape(caption)}</h3>', figure_html(fig)]
     if ev.rank_counts:
         parts += ['<h2>CRPS by lead time</h2>', figure_html(plot_score_by_lead_time(ev, 'fair CRPS')),
                   '<h2>Spread and skill by lead time</h2>', figure_html(plot_spread_skill_by_lead_time(ev)),
                   '<h2>Rank histograms</h2>', figure_html(plot_rank_histograms(ev))]
     parts += ['<h2>Power spectra</h2>', figure_html(plot_run_spectra(ev))]
-    doc = f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{REPORT_CSS}</style></head><body>{"".join(parts)}</body></html>'
+    head = f'<meta charset="utf-8"><title>{html.escape(title)}</title><style>{REPORT_CSS}</style>'
+    doc = f'<!DOCTYPE html><html><head>{head}</head><body>{"".join(parts)}</body></html>'
     return atomic_write(Path(path), lambda f: f.write(doc.encode()))

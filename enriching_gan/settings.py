@@ -86,6 +86,9 @@ def _coerce_scalar(value, tp, what: str):
         if isinstance(value, int) and not isinstance(value, bool): return value
     elif tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool): return float(value)
+        if isinstance(value, str):                       # 1e-3 or nan inside a YAML list are text to YAML 1.1
+            try: return float(value)
+            except ValueError: pass
     elif tp is str:
         if isinstance(value, str): return value
         if isinstance(value, (datetime.date, Path)): return str(value)
@@ -151,12 +154,12 @@ class Settings:
     @classmethod
     def canonical(cls, d: dict, where: str = 'settings') -> dict:
         "`d` with aliases replaced by field names; unknown keys and a setting given twice (by two names) are errors."
-        names, out, unknown = cls.aliases(), {}, []
+        names, out, given_as, unknown = cls.aliases(), {}, {}, []
         for key, value in d.items():
             if key not in names: unknown.append(key); continue
             name = names[key]
-            if name in out: raise SettingsError(f'{where}: {key} and {name} set the same setting: give one of them')
-            out[name] = value
+            if name in out: raise SettingsError(f'{where}: {given_as[name]} and {key} set the same setting: give one of them')
+            out[name], given_as[name] = value, key
         if unknown: raise SettingsError(f'{where}: unknown setting(s) {", ".join(map(str, sorted(unknown)))} '
                                         f'for {cls.__name__}')
         return out
@@ -164,7 +167,8 @@ class Settings:
     @classmethod
     def from_dict(cls, d: dict, where: str = 'settings'):
         "Settings from a dict of (field or original) names; `where` names the source in error messages."
-        try: return cls(**cls.canonical(d, where))
+        values = cls.canonical(d, where)
+        try: return cls(**values)
         except SettingsError as e: raise SettingsError(f'{where}: {e}') from None
 
     @classmethod
@@ -190,11 +194,18 @@ class Settings:
                 if f.metadata.get('ignored') and getattr(self, f.name) is not None]
 
 
+class _SettingsLoader(yaml.SafeLoader):
+    "YAML's safe loader, reading the `!!python/tuple` that the original code's `yaml.dump` wrote as a list."
+
+
+_SettingsLoader.add_constructor('tag:yaml.org,2002:python/tuple', lambda loader, node: loader.construct_sequence(node))
+
+
 def read_yaml_mapping(path) -> dict:
-    "The mapping stored in a YAML file; `SettingsError` naming the file when it is missing, malformed or not a mapping."
+    "The mapping stored in a YAML file (no code runs); `SettingsError` naming the file when it is missing, malformed or not a mapping."
     path = Path(path)
     if not path.is_file(): raise SettingsError(f'{path}: settings file not found')
-    try: d = yaml.safe_load(path.read_text()) or {}
+    try: d = yaml.load(path.read_text(), Loader=_SettingsLoader) or {}
     except yaml.YAMLError as e: raise SettingsError(f'{path}: malformed YAML ({str(e).splitlines()[0]})') from None
     if not isinstance(d, dict): raise SettingsError(f'{path}: expected a mapping of setting names to values')
     return d

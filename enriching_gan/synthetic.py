@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 from tqdm.auto import tqdm
 
 from .data import (VARIABLES, DataError, NormalisationConfig, compute_statistics, stored_variables,
-                                variable_indices, write_labels)
+                                variable_indices, write_grid, write_labels)
 from .files import atomic_write
 
 # %% auto #0
@@ -48,7 +49,7 @@ def _smoothstep(x, a, b):
 
 
 def spectral_field(size: int, slope: float, rng: np.random.Generator, k_min: float = 1.) -> np.ndarray:
-    "A unit-variance Gaussian random field whose spectral amplitude falls as k^(−slope) above `k_min` cycles per domain."
+    "A unit-variance Gaussian random field whose spectral amplitude falls as k^(−slope) above `k_min` cycles/domain."
     kx, ky = np.meshgrid(np.fft.fftfreq(size) * size, np.fft.fftfreq(size) * size)
     k = np.hypot(kx, ky)
     amp = np.where(k > 0, np.maximum(k, k_min) ** (-slope), 0.)
@@ -87,7 +88,7 @@ def spread_amplitude(kind: str, lead_time: float) -> float:
 def _date_ordinal(date) -> int:
     return pd.Timestamp(date).toordinal()
 
-# %% ../nbs/07_synthetic.ipynb #511b99fa
+# %% ../nbs/07_synthetic.ipynb #9193d81a
 def _wind_from_streamfunction(psi_hat: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     "(u, v) = (−∂ψ/∂y, ∂ψ/∂x) of a field given by its Fourier transform, in grid units."
     kx, ky = np.meshgrid(np.fft.fftfreq(size) * 2 * np.pi, np.fft.fftfreq(size) * 2 * np.pi)
@@ -102,11 +103,12 @@ def streamfunction_wind(size: int, rng: np.random.Generator, k_turn: float = 6.)
     kx, ky = np.meshgrid(np.fft.fftfreq(size) * size, np.fft.fftfreq(size) * size)
     k = np.hypot(kx, ky)
     # KE(k) ∝ k³ |ψ_k|²  ⇒  |ψ_k| ∝ k^-3 (KE ∝ k^-3) and k^-7/3 (KE ∝ k^-5/3), joined at k_turn
-    amp = np.where(k > 0, np.where(k < k_turn, np.maximum(k, 1) ** -3., k_turn ** (-3 + 7 / 3) * np.maximum(k, 1) ** (-7 / 3)), 0.)
+    k1 = np.maximum(k, 1)
+    amp = np.where(k > 0, np.where(k < k_turn, k1 ** -3., k_turn ** (-3 + 7 / 3) * k1 ** (-7 / 3)), 0.)
     amp *= 1 / np.sqrt((amp ** 2 * (2 * np.pi * k / size) ** 2 / 2).mean())   # unit variance of u and of v
     return _wind_from_streamfunction(np.fft.fft2(rng.standard_normal((size, size))) * amp, size)
 
-# %% ../nbs/07_synthetic.ipynb #6eb8d728
+# %% ../nbs/07_synthetic.ipynb #70940868
 class SyntheticEnsemble:
     "AROME-like ensemble forecasts with a known distribution on the synthetic domain."
     def __init__(self, size: int = 256, seed: int = 0):
@@ -141,7 +143,8 @@ class SyntheticEnsemble:
                 wind=[streamfunction_wind(n, self._rng(2, key, i)) for i in range(2)],
                 wind_rms=rng.uniform(1.5, 4.0),
                 t_anom=[spectral_field(n, 3.5, self._rng(3, key, i)) for i in range(2)],
-                t_anom_amp=rng.uniform(1., 4.), rain=[spectral_field(n, 2.2, self._rng(4, key, i), 3.) for i in range(2)],
+                t_anom_amp=rng.uniform(1., 4.),
+                rain=[spectral_field(n, 2.2, self._rng(4, key, i), 3.) for i in range(2)],
                 wetness=rng.normal(-0.4, 0.8))
             if len(self._cache) > 64: self._cache.pop(next(iter(self._cache)))
         return self._cache[key]
@@ -165,7 +168,8 @@ class SyntheticEnsemble:
     def _fields(self, date, lead_time, du=0., dv=0., dt=0., drain=0.) -> np.ndarray:
         "The date's state at `lead_time` with perturbations added, as (5, H, W) float32."
         s = self._date_state(date)
-        mu, mv = self._turn([s['wind'][0][0], s['wind'][1][0]], lead_time, 36.), self._turn([s['wind'][0][1], s['wind'][1][1]], lead_time, 36.)
+        mu = self._turn([s['wind'][0][0], s['wind'][1][0]], lead_time, 36.)
+        mv = self._turn([s['wind'][0][1], s['wind'][1][1]], lead_time, 36.)
         u, v = self._terrain(s['u0'] + s['wind_rms'] * mu + du, s['v0'] + s['wind_rms'] * mv + dv)
         t2m = self._t2m(date, lead_time, s['t_anom_amp'] * self._turn(s['t_anom'], lead_time, 48.) + dt)
         latent = self._turn(s['rain'], lead_time, 24.) + s['wetness'] + self.domain.orog / 2000. + drain
@@ -196,7 +200,7 @@ class SyntheticEnsemble:
         "`n` further members of the same forecast (indices from `first_member`), independent of the data set's."
         return np.stack([self.member(date, lead_time, m) for m in range(first_member, first_member + n)])
 
-# %% ../nbs/07_synthetic.ipynb #70940868
+# %% ../nbs/07_synthetic.ipynb #1b65b8ea
 def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_times=LEAD_TIMES, size: int = 256,
                            seed: int = 0, var_names=('rr', 'u', 'v', 't2m'), start_date: str = '2024-01-15',
                            date_step_days: int = 7, progress: bool = True) -> Path:
@@ -217,12 +221,15 @@ def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_
             atomic_write(path, lambda f, x=x: np.save(f, x))
         rows.append(dict(Name=name, Importance=1., PosX=0, PosY=0, Date=date, LeadTime=lt_index, Member=m))
     write_labels(pd.DataFrame(rows), out / 'labels.csv')
-    atomic_write(out / 'lead_times.csv', lambda f: pd.DataFrame({'LeadTime': range(len(lead_times)), 'hours': list(lead_times)}).to_csv(f, index=False), text=True)
+    write_grid(out, gen.domain.lon, gen.domain.lat)
+    hours = pd.DataFrame({'LeadTime': range(len(lead_times)), 'hours': list(lead_times)})
+    atomic_write(out / 'lead_times.csv', lambda f: hours.to_csv(f, index=False), text=True)
     cfg = NormalisationConfig(stat_folder='stats', stat_version='rr', per_pixel=False)
-    import yaml
-    atomic_write(out / 'dataset_handler_config.yaml', lambda f: yaml.safe_dump(cfg.to_dict(), f, sort_keys=False), text=True)
-    atomic_write(out / 'synthetic.yaml', lambda f: yaml.safe_dump(dict(size=size, seed=seed, n_dates=n_dates, n_members=n_members,
-                 lead_times=list(lead_times), var_names=list(var_names), start_date=start_date, date_step_days=date_step_days), f), text=True)
+    atomic_write(out / 'dataset_handler_config.yaml', lambda f: yaml.safe_dump(cfg.to_dict(), f, sort_keys=False),
+                 text=True)
+    settings = dict(size=size, seed=seed, n_dates=n_dates, n_members=n_members, lead_times=list(lead_times),
+                    var_names=list(var_names), start_date=start_date, date_step_days=date_step_days)
+    atomic_write(out / 'synthetic.yaml', lambda f: yaml.safe_dump(settings, f), text=True)
     compute_statistics(out, cfg, progress=False)
     return out
 
@@ -231,18 +238,19 @@ TRUTH_MEMBER = 999
 
 
 class SyntheticTruth:
-    "Verifying analysis and reference members of a data set written by `make_synthetic_dataset`, by (date, lead-time index)."
+    "Verifying analysis and reference members of a data set of `make_synthetic_dataset`, by (date, lead-time index)."
     def __init__(self, data_dir, var_names=('u', 'v', 't2m')):
-        import yaml
         path = Path(data_dir) / 'synthetic.yaml'
-        if not path.is_file(): raise DataError(f'{data_dir}: no synthetic.yaml, so not a synthetic data set (give observations instead)')
+        if not path.is_file():
+            raise DataError(f'{data_dir}: no synthetic.yaml, so not a synthetic data set (give observations instead)')
         self.settings = yaml.safe_load(path.read_text())
         self.source = SyntheticEnsemble(self.settings['size'], self.settings['seed'])
         self.var_idx = variable_indices(var_names, SYNTHETIC_VARIABLES)
         self.lead_hours = list(self.settings['lead_times'])
 
     def _hours(self, lt_index: int) -> float:
-        if not 0 <= lt_index < len(self.lead_hours): raise DataError(f'lead-time index {lt_index} is not in this synthetic data set')
+        if not 0 <= lt_index < len(self.lead_hours):
+            raise DataError(f'lead-time index {lt_index} is not in this synthetic data set')
         return self.lead_hours[lt_index]
 
     def truth(self, date: str, lt_index: int) -> np.ndarray:

@@ -5,181 +5,184 @@
 # %% ../nbs/09_train.ipynb #c91c0280
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import inspect
 import math
-import os
 import re
 import sys
+import tempfile
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
-import yaml
+from fastcore.basics import patch
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm.auto import tqdm
 
 from . import ops
+from .checkpoints import CheckpointError, load_checkpoint, load_state_checked, save_checkpoint
 from .data import DataError, FieldDataset, NormalisationConfig, Normaliser, read_labels
-from .checkpoints import load_checkpoint, load_state_checked, save_checkpoint
 from .dist import DistInfo, finish_distributed, reduce_mean, setup_distributed
+from .files import InputError, load_torch
 from .networks import Discriminator, Generator
+from .settings import Settings, ignored, option
 
 # %% auto #0
-__all__ = ['TrainConfig', 'parse_overrides', 'Schedule', 'd_logistic_loss', 'g_nonsaturating_loss', 'r1_penalty', 'path_lengths',
-           'ema_decay', 'accumulate', 'Trainer', 'train', 'main']
+__all__ = ['SCHEDULES', 'Schedule', 'TrainConfig', 'd_logistic_loss', 'g_nonsaturating_loss', 'r1_penalty', 'path_lengths',
+           'ema_decay', 'accumulate', 'run_checkpoints', 'checkpoint_step', 'check_output_dir', 'check_world_size',
+           'Trainer', 'train']
 
 # %% ../nbs/09_train.ipynb #fd6af52d
+SCHEDULES = ('None', 'exp', 'linear')
+
+
 @dataclass
-class TrainConfig:
-    "Settings of a training run (original names first)."
-    data_dir: str = ''
-    output_dir: str = 'runs/stylegan2'
-    config_dir: str = ''
-    id_file: str = 'labels.csv'
-    dataset_handler_config: str = 'dataset_handler_config.yaml'
-    scheduler_config: str | None = None
-    var_names: list = field(default_factory=lambda: ['u', 'v', 't2m'])
-    total_steps: int | None = 100_000
-    epochs_num: int | None = None
-    batch_size: int = 16
-    lr_G: float = 0.002
-    lr_D: float = 0.002
-    g_channels: int = 2
-    d_channels: int = 2
-    latent_dim: int = 512
-    path_batch_shrink: int = 2
-    tanh_output: bool = False
-    use_noise: bool = True
-    crop_indexes: list | None = None
-    crop_size: list | None = None
-    full_size: list | None = None
-    pretrained_model: str | None = None
-    model: str = 'stylegan2'
-    train_type: str = 'stylegan'
-    # this package's settings
-    n_mlp: int = 8
-    channel_max: int = 512
-    r1: float = 10.
-    path_regularize: float = 2.
-    d_reg_every: int = 16
-    g_reg_every: int = 4
-    mixing: float = 0.9
-    ema_kimg: float = 10.
-    ckpt_every: int = 5000
-    keep_checkpoints: int = 3
-    sample_every: int = 1000
-    log_every: int = 100
-    seed: int = 0
-    num_workers: int = 2
-    amp: str = 'auto'          # auto (bf16 on CUDA), bf16, off
-    channels_last: bool = False
-    compile: bool = False
-    device: str = 'auto'
+class Schedule(Settings):
+    "Learning-rate schedules of G and D (the original `scheduler_config.yaml`), stepped once per epoch."
+    G_sched: str = option('None', 'generator schedule: None, exp or linear', choices=SCHEDULES)
+    D_sched: str = option('None', 'discriminator schedule: None, exp or linear', choices=SCHEDULES)
+    lrG_gamma: float = option(0.95, 'factor of the generator schedule', ge=0)
+    lrD_gamma: float = option(0.95, 'factor of the discriminator schedule', ge=0)
 
-    def __post_init__(self):
-        problems = []
-        if self.model != 'stylegan2' or self.train_type != 'stylegan':
-            problems.append(f"model/train_type must be stylegan2/stylegan, got {self.model}/{self.train_type}")
-        if self.amp not in ('auto', 'bf16', 'off'): problems.append(f"amp must be auto, bf16 or off, got {self.amp!r}")
-        if self.total_steps is None and self.epochs_num is None: problems.append('set total_steps or epochs_num')
-        for name in ('batch_size', 'd_reg_every', 'g_reg_every', 'path_batch_shrink', 'ckpt_every', 'log_every',
-                     'sample_every', 'keep_checkpoints'):
-            if getattr(self, name) < 1: problems.append(f'{name} must be at least 1')
-        if not 0 <= self.mixing <= 1: problems.append('mixing must be in [0, 1]')
-        if problems: raise ValueError('invalid training configuration: ' + '; '.join(problems))
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str = 'configuration') -> 'TrainConfig':
-        "Settings from a dict; unknown keys are an error that names them."
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown: raise ValueError(f'{where}: unknown setting(s) {", ".join(unknown)}')
-        return cls(**d)
-
-    @classmethod
-    def from_yaml(cls, path, overrides: dict | None = None) -> 'TrainConfig':
-        "Settings from a YAML file, with `overrides` on top."
-        path = Path(path)
-        if not path.is_file(): raise ValueError(f'{path}: configuration file not found')
-        try: d = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as e: raise ValueError(f'{path}: malformed YAML ({e})') from None
-        if not isinstance(d, dict): raise ValueError(f'{path}: expected a mapping of settings')
-        return cls.from_dict({**d, **(overrides or {})}, str(path))
-
-    def to_dict(self) -> dict: return dataclasses.asdict(self)
-
-    def resolve(self, name: str) -> Path:
-        "Path of a configuration file: as given if it exists, else in `config_dir`, else in `data_dir`."
-        p = Path(getattr(self, name))
-        for cand in (p, Path(self.config_dir) / p, Path(self.data_dir) / p):
-            if cand.is_file(): return cand
-        raise ValueError(f'{name}: file {p} not found (looked in ., config_dir {self.config_dir!r}, data_dir {self.data_dir!r})')
+    def factor(self, epoch: int, net: str) -> float:
+        "Multiplier of the base learning rate of `net` ('G' or 'D') during `epoch` (0 first)."
+        kind, gamma = (self.G_sched, self.lrG_gamma) if net == 'G' else (self.D_sched, self.lrD_gamma)
+        if kind == 'exp': return gamma ** epoch
+        if kind == 'linear': return 1 / (1 + gamma * epoch)
+        return 1.
 
 # %% ../nbs/09_train.ipynb #b5f897aa
-def _parse_value(text: str, default):
-    "A command-line value typed like the field's default."
-    if text in ('None', 'null', 'none'): return None
-    if isinstance(default, bool): 
-        if text.lower() in ('1', 'true', 'yes'): return True
-        if text.lower() in ('0', 'false', 'no'): return False
-        raise ValueError(f'expected true or false, got {text!r}')
-    if isinstance(default, list) or (default is None and (',' in text or text.startswith('['))):
-        items = [t.strip() for t in text.strip('[]').split(',') if t.strip()]
-        return [int(t) if re.fullmatch(r'-?\d+', t) else t for t in items]
-    if isinstance(default, int): return int(text)
-    if isinstance(default, float): return float(text)
-    if default is None and re.fullmatch(r'-?\d+', text): return int(text)
-    return text
+_EVALUATE = 'scores are computed after training by `enriching-gan evaluate`'
 
 
-def parse_overrides(args: list[str]) -> dict:
-    "`['--lr_G', '0.001', '--var_names', 'u,v']` to a dict of typed settings; unknown names are errors."
-    defaults = {f.name: (f.default if f.default is not dataclasses.MISSING else f.default_factory()) for f in fields(TrainConfig)}
-    out, i = {}, 0
-    while i < len(args):
-        key = args[i]
-        if not key.startswith('--'): raise ValueError(f'expected --name value, got {key!r}')
-        key, _, inline = key[2:].partition('=')
-        if key not in defaults: raise ValueError(f'unknown setting --{key}')
-        if inline: value, i = inline, i + 1
-        else:
-            if i + 1 >= len(args): raise ValueError(f'--{key} needs a value')
-            value, i = args[i + 1], i + 2
-        try: out[key] = _parse_value(value, defaults[key])
-        except ValueError as e: raise ValueError(f'--{key}: {e}') from None
+@dataclass
+class TrainConfig(Settings):
+    "Settings of a training run."
+    data_dir: str = option('', 'data directory in the original layout; env STYLEGAN_DATA_DIR')
+    output_dir: str = option('runs/stylegan2', 'run directory (checkpoints, logs, samples)')
+    config_dir: str = option('', 'directory of the configuration files named below; env STYLEGAN_CODE_DIR')
+    id_file: str = option('labels.csv', 'labels CSV of the training samples')
+    dataset_handler_config: str = option('dataset_handler_config.yaml',
+                                         'normalisation YAML (looked up as given, in config_dir, in data_dir)')
+    scheduler_config: str | None = option(None, 'learning-rate schedule YAML (None: constant)')
+    stat_dir: str | None = option(None, "folder of the normalisation statistics (None: the data set's stat_folder)")
+    var_names: list[str] = option(['u', 'v', 't2m'], 'variables to learn')
+    crop_indexes: list[int] | None = option(None, 'fixed window i0,i1,j0,j1 of the stored fields')
+    crop_size: list[int] | None = option(None, 'random crops of this (H, W)', ge=1)
+    full_size: list[int] | None = option(None, '(H, W) of the stored fields, checked', ge=1)
+    # length of the run
+    total_steps: int | None = option(100_000, 'training steps (None: epochs_num; with both, the first reached)', ge=1)
+    epochs_num: int | None = option(None, 'epochs (None: total_steps; with both, the first reached)', ge=1)
+    batch_size: int = option(16, 'samples per step and process', ge=1)
+    # networks
+    latent_dim: int = option(512, 'dimension of z and w', ge=1)
+    n_mlp: int = option(8, 'layers of the mapping network', ge=1)
+    channel_multiplier: int = option(2, 'channel multiplier of both networks (see g_channels, d_channels)', ge=1)
+    g_channels: int | None = option(None, 'generator channel multiplier (None: channel_multiplier)', ge=1)
+    d_channels: int | None = option(None, 'discriminator channel multiplier (None: channel_multiplier)', ge=1)
+    channel_max: int = option(512, 'cap on the channels per resolution', ge=1)
+    tanh_output: bool = option(False, 'tanh on the rain channel (rr first in var_names)')
+    use_noise: bool = option(True, 'noise inputs in the synthesis network')
+    model: str = option('stylegan2', 'network family (stylegan2 only)', choices=('stylegan2',))
+    train_type: str = option('stylegan', 'objective (stylegan only)', choices=('stylegan',))
+    pretrained_model: object = option(None, 'checkpoint to start from: a path, or a step N in output_dir/models')
+    # optimisation
+    lr_G: float = option(0.002, 'generator learning rate', gt=0)
+    lr_D: float = option(0.002, 'discriminator learning rate', gt=0)
+    beta1_G: float = option(0., 'generator Adam beta1 (before the lazy-regularisation correction)', ge=0, lt=1)
+    beta2_G: float = option(0.99, 'generator Adam beta2 (before the lazy-regularisation correction)', ge=0, lt=1)
+    beta1_D: float = option(0., 'discriminator Adam beta1 (before the lazy-regularisation correction)', ge=0, lt=1)
+    beta2_D: float = option(0.99, 'discriminator Adam beta2 (before the lazy-regularisation correction)', ge=0, lt=1)
+    lrG_sched: str | None = option('None', 'generator schedule replacing scheduler_config\'s: None (keep), exp, linear',
+                                   choices=SCHEDULES)
+    lrD_sched: str | None = option('None', 'discriminator schedule replacing scheduler_config\'s: None (keep), exp, '
+                                   'linear', choices=SCHEDULES)
+    lrG_gamma: float = option(0.95, 'factor of lrG_sched', ge=0)
+    lrD_gamma: float = option(0.95, 'factor of lrD_sched', ge=0)
+    r1: float = option(10., 'R1 penalty weight', ge=0)
+    path_regularize: float = option(2., 'path-length penalty weight', ge=0)
+    path_batch_shrink: int = option(2, 'batch divisor of the path-length regulariser', ge=1)
+    d_reg_every: int = option(16, 'steps between R1 penalties', ge=1)
+    g_reg_every: int = option(4, 'steps between path-length penalties', ge=1)
+    mixing: float = option(0.9, 'style-mixing probability', ge=0, le=1)
+    ema_kimg: float = option(10., 'half-life of the generator EMA, in thousands of images', ge=0)
+    seed: int = option(0, 'random seed')
+    # outputs
+    ckpt_every: int = option(5000, 'steps between checkpoints (0: only the last)', ge=0, aliases=('save_step',))
+    save_epoch: int | None = option(None, 'epochs between checkpoints (None or 0: by steps only)', ge=0)
+    keep_checkpoints: int = option(3, 'checkpoints kept', ge=1)
+    log_every: int = option(100, 'steps between log entries (0: only the last)', ge=0, aliases=('log_step',))
+    log_epoch: int | None = option(None, 'epochs between log entries (None or 0: by steps only)', ge=0)
+    sample_every: int = option(1000, 'steps between sample maps (0: only the last)', ge=0, aliases=('plot_step',))
+    plot_epoch: int | None = option(None, 'epochs between sample maps (None or 0: by steps only)', ge=0)
+    plot_samples: int = option(4, 'samples in the sample maps', ge=1)
+    # execution
+    num_workers: int = option(2, 'data-loading processes', ge=0)
+    amp: str = option('auto', 'mixed precision: auto (bf16 on CUDA), bf16, off', choices=('auto', 'bf16', 'off'))
+    channels_last: bool = option(False, 'channels-last memory format')
+    compile: bool = option(False, 'torch.compile the networks')
+    device: str = option('auto', 'cpu, cuda, cuda:N or auto')
+    world_size: int | None = option(None, 'processes of the run; checked against torchrun (None: not checked)', ge=1)
+    # original flags without effect here
+    fp16_resolution: object = ignored('mixed precision is --amp here')
+    augment: object = ignored('no adaptive augmentation here')
+    augment_p: object = ignored('no adaptive augmentation here')
+    ada_target: object = ignored('no adaptive augmentation here')
+    ada_length: object = ignored('no adaptive augmentation here')
+    ada_every: object = ignored('no adaptive augmentation here')
+    sample_num: object = ignored(f'no sample arrays are saved during training; {_EVALUATE}')
+    sample_step: object = ignored(f'no sample arrays are saved during training; {_EVALUATE}')
+    test_epoch: object = ignored(f'no tests during training; {_EVALUATE}')
+    test_samples: object = ignored(f'no tests during training; {_EVALUATE}')
+    test_step: object = ignored(f'no tests during training; {_EVALUATE}')
+
+# %% ../nbs/09_train.ipynb #27a55e7d
+@patch
+def problems(self: TrainConfig) -> list[str]:
+    "Cross-field checks: a length for the run, the shapes of the crop settings, tanh on rain, the starting checkpoint."
+    out = []
+    if self.total_steps is None and self.epochs_num is None: out.append('set total_steps or epochs_num')
+    for name, n in (('crop_indexes', 4), ('crop_size', 2), ('full_size', 2)):
+        value = getattr(self, name)
+        if value is not None and len(value) != n: out.append(f'{name} must have {n} integers, got {value}')
+    if self.tanh_output and 'rr' in self.var_names and self.var_names[0] != 'rr':
+        out.append(f'tanh_output needs rr as the first of var_names, got {self.var_names}')
+    p = self.pretrained_model
+    if not (p is None or isinstance(p, str) or isinstance(p, int) and not isinstance(p, bool) and p >= 0):
+        out.append(f'pretrained_model must be a checkpoint path or a step number >= 0, got {p!r}')
     return out
 
 # %% ../nbs/09_train.ipynb #c840b082
-@dataclass
-class Schedule:
-    "Learning-rate factor as a function of the step."
-    kind: str = 'None'
-    gamma_G: float = 1.
-    gamma_D: float = 1.
-    every: int = 1000
+@patch
+def resolve(self: TrainConfig, name: str) -> Path | None:
+    "Path of the configuration file of setting `name`: as given if it exists, else in `config_dir`, else in `data_dir`."
+    value = getattr(self, name)
+    if value in (None, '', 'None'): return None
+    p = Path(value)
+    for cand in (p, Path(self.config_dir) / p, Path(self.data_dir) / p):
+        if cand.is_file(): return cand
+    raise InputError(f'{name}: file {p} not found (looked in ., config_dir {self.config_dir!r}, '
+                     f'data_dir {self.data_dir!r})')
 
-    @classmethod
-    def from_yaml(cls, path) -> 'Schedule':
-        "A schedule from the original `scheduler_config.yaml`."
-        d = yaml.safe_load(Path(path).read_text()) or {}
-        kind = str(d.get('scheduler', 'None'))
-        if kind not in ('None', 'exp', 'linear'): raise ValueError(f'{path}: scheduler must be None, exp or linear, got {kind!r}')
-        extra = sorted(set(d) - {'scheduler', 'lrG_gamma', 'lrD_gamma', 'every'})
-        if extra: raise ValueError(f'{path}: unknown setting(s) {", ".join(extra)}')
-        return cls(kind, float(d.get('lrG_gamma', 1.)), float(d.get('lrD_gamma', 1.)), int(d.get('every', 1000)))
 
-    def factor(self, step: int, total: int, net: str) -> float:
-        "Multiplier of the base learning rate of `net` ('G' or 'D') at `step` of `total`."
-        gamma = self.gamma_G if net == 'G' else self.gamma_D
-        if self.kind == 'exp': return gamma ** (step // self.every)
-        if self.kind == 'linear': return 1 + (gamma - 1) * min(step / max(total, 1), 1.)
-        return 1.
+@patch
+def pretrained_path(self: TrainConfig) -> Path | None:
+    "The checkpoint `pretrained_model` names: a path, or the original step number N (`output_dir/models/00000N.pt`)."
+    p = self.pretrained_model
+    if p in (None, 0, ''): return None
+    return Path(self.output_dir) / 'models' / f'{p:06d}.pt' if isinstance(p, int) else Path(p)
+
+
+@patch
+def schedule(self: TrainConfig) -> Schedule:
+    "The learning-rate schedules: `scheduler_config`'s, with `lrG_sched` / `lrD_sched` (if not None) replacing it."
+    path = self.resolve('scheduler_config')
+    out = Schedule.from_yaml(path) if path else Schedule()
+    if self.lrG_sched not in (None, 'None'): out = out.replace(G_sched=self.lrG_sched, lrG_gamma=self.lrG_gamma)
+    if self.lrD_sched not in (None, 'None'): out = out.replace(D_sched=self.lrD_sched, lrD_gamma=self.lrD_gamma)
+    return out
 
 # %% ../nbs/09_train.ipynb #5252c80f
 def d_logistic_loss(real_pred, fake_pred):
@@ -229,306 +232,407 @@ def _ddp(module: torch.nn.Module, info: DistInfo) -> DDP:
     return DDP(module, device_ids=[info.local_rank] if info.device.type == 'cuda' else None, **no_sync)
 
 # %% ../nbs/09_train.ipynb #99784f89
+_CHECKPOINT_NAME = re.compile(r'ckpt_(\d+)\.pt')
+
+
+def run_checkpoints(ckpt_dir) -> list[Path]:
+    "The training checkpoints `ckpt_<step>.pt` in `ckpt_dir`, oldest step first (other files ignored)."
+    named = ((_CHECKPOINT_NAME.fullmatch(p.name), p) for p in Path(ckpt_dir).glob('ckpt_*.pt'))
+    return [p for _, p in sorted((int(m.group(1)), p) for m, p in named if m)]
+
+
+def checkpoint_step(path) -> int:
+    "The step in a checkpoint's name."
+    return int(_CHECKPOINT_NAME.fullmatch(Path(path).name).group(1))
+
+# %% ../nbs/09_train.ipynb #33b653be
+def check_output_dir(path) -> Path:
+    "`path`, created if needed and checked writable; `InputError` naming it otherwise."
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path): pass
+    except OSError as e:
+        raise InputError(f'output_dir {path}: cannot be written ({e.strerror or e}); choose a writable '
+                         'directory') from None
+    return path
+
+
+def check_world_size(cfg: TrainConfig, info: DistInfo) -> None:
+    "`InputError` when `cfg.world_size` is set and differs from the processes of this run."
+    if cfg.world_size is not None and cfg.world_size != info.world_size:
+        raise InputError(f'world_size {cfg.world_size} does not match the {info.world_size} process(es) torchrun '
+                         f'started (WORLD_SIZE): launch {cfg.world_size} processes, or drop world_size')
+
+# %% ../nbs/09_train.ipynb #c909f7e5
 class Trainer:
     "StyleGAN2 training of one run directory; single process or one rank of a torchrun job."
     def __init__(self, cfg: TrainConfig, info: DistInfo | None = None, progress: bool = True):
         self.cfg, self.info = cfg, info or setup_distributed(cfg.device)
+        check_world_size(cfg, self.info)
         self.device, self.progress = self.info.device, progress and self.info.is_main
-        self.run_dir = Path(cfg.output_dir)
+        self.run_dir = check_output_dir(cfg.output_dir)
         self.ckpt_dir = self.run_dir / 'checkpoints'
+        self.schedule = cfg.schedule()
         self._build_data()
         self._build_networks()
-        self.amp_dtype = torch.bfloat16 if (cfg.amp == 'bf16' or (cfg.amp == 'auto' and self.device.type == 'cuda')) else None
+        self._build_optimisers()
+        use_bf16 = cfg.amp == 'bf16' or (cfg.amp == 'auto' and self.device.type == 'cuda')
+        self.amp_dtype = torch.bfloat16 if use_bf16 else None
         self.step, self.mean_path_length = 0, torch.zeros((), device=self.device)
-        self.schedule = Schedule.from_yaml(cfg.resolve('scheduler_config')) if cfg.scheduler_config else Schedule()
         self.writer = None
 
-    # -- construction ---------------------------------------------------------------------------
-    def _build_data(self):
-        cfg = self.cfg
-        ncfg = NormalisationConfig.from_yaml(cfg.resolve('dataset_handler_config'))
-        labels = read_labels(Path(cfg.data_dir) / cfg.id_file)
-        norm = Normaliser.load(Path(cfg.data_dir) / ncfg.stat_folder, ncfg, cfg.var_names)
-        self.dataset = FieldDataset(cfg.data_dir, norm, labels, crop_indexes=cfg.crop_indexes,
-                                    crop_size=cfg.crop_size, full_size=cfg.full_size, seed=cfg.seed)
-        h, w = self.dataset.crop_size
-        if h != w or h & (h - 1): raise DataError(f'training fields must be square with a power-of-two size, got {h}x{w} (set crop_size)')
-        self.size = h
-        per_epoch = len(self.dataset) // (cfg.batch_size * self.info.world_size)
-        if per_epoch < 1: raise DataError(f'{cfg.data_dir}: {len(self.dataset)} samples are fewer than one global batch '
-                                          f'({cfg.batch_size} x {self.info.world_size} processes)')
-        self.steps_per_epoch = per_epoch
-        self.total_steps = cfg.total_steps if cfg.total_steps is not None else cfg.epochs_num * per_epoch
+# %% ../nbs/09_train.ipynb #f5c5ed5b
+@patch
+def _build_data(self: Trainer):
+    "The training data set, `size` (side of the fields), `steps_per_epoch` and `total_steps`."
+    cfg = self.cfg
+    ncfg = NormalisationConfig.from_yaml(cfg.resolve('dataset_handler_config'))
+    labels = read_labels(Path(cfg.data_dir) / cfg.id_file)
+    stat_dir = Path(cfg.stat_dir) if cfg.stat_dir else Path(cfg.data_dir) / ncfg.stat_folder
+    norm = Normaliser.load(stat_dir, ncfg, cfg.var_names)
+    self.dataset = FieldDataset(cfg.data_dir, norm, labels, crop_indexes=cfg.crop_indexes,
+                                crop_size=cfg.crop_size, full_size=cfg.full_size, seed=cfg.seed)
+    h, w = self.dataset.crop_size
+    if h != w or h & (h - 1):
+        raise DataError(f'training fields must be square with a power-of-two size, got {h}x{w} (set crop_size)')
+    self.size = h
+    self.steps_per_epoch = len(self.dataset) // (cfg.batch_size * self.info.world_size)
+    if self.steps_per_epoch < 1:
+        raise DataError(f'{cfg.data_dir}: {len(self.dataset)} samples are fewer than one global batch '
+                        f'({cfg.batch_size} x {self.info.world_size} processes)')
+    by_epochs = cfg.epochs_num * self.steps_per_epoch if cfg.epochs_num is not None else None
+    self.total_steps = min(n for n in (cfg.total_steps, by_epochs) if n is not None)
 
-    def _build_networks(self):
-        cfg, dev = self.cfg, self.device
-        gkw = dict(size=self.size, nb_var=len(cfg.var_names), style_dim=cfg.latent_dim, n_mlp=cfg.n_mlp,
-                   channel_multiplier=cfg.g_channels, channel_max=cfg.channel_max, use_noise=cfg.use_noise,
-                   tanh_rr=cfg.tanh_output and 'rr' in cfg.var_names)
-        if gkw['tanh_rr'] and cfg.var_names[0] != 'rr': raise ValueError('tanh_output needs rr as the first variable')
-        torch.manual_seed(cfg.seed)
-        self.g = Generator(**gkw).to(dev)
-        self.d = Discriminator(self.size, len(cfg.var_names), cfg.d_channels, cfg.channel_max).to(dev)
-        self.g_ema = Generator(**gkw).to(dev).eval()
-        self.g_ema.load_state_dict(self.g.state_dict())
-        self.g_ema.requires_grad_(False)
-        if cfg.channels_last:
-            self.g.use_channels_last(); self.g_ema.use_channels_last()
-            self.d = self.d.to(memory_format=torch.channels_last)
-        g_ratio, d_ratio = cfg.g_reg_every / (cfg.g_reg_every + 1), cfg.d_reg_every / (cfg.d_reg_every + 1)
-        self.g_optim = torch.optim.Adam(self.g.parameters(), lr=cfg.lr_G * g_ratio, betas=(0., 0.99 ** g_ratio))
-        self.d_optim = torch.optim.Adam(self.d.parameters(), lr=cfg.lr_D * d_ratio, betas=(0., 0.99 ** d_ratio))
-        self.base_lr = {'G': cfg.lr_G * g_ratio, 'D': cfg.lr_D * d_ratio}
-        if dev.type == 'cuda': ops.load_extension()   # every rank together: rank 0 builds, the others wait
-        if self.info.distributed:
-            self.g_ddp, self.d_ddp = _ddp(self.g, self.info), _ddp(self.d, self.info)
-        else:
-            self.g_ddp, self.d_ddp = self.g, self.d
-        self.g_main = torch.compile(self.g_ddp) if cfg.compile else self.g_ddp
-        self.d_main = torch.compile(self.d_ddp) if cfg.compile else self.d_ddp
+# %% ../nbs/09_train.ipynb #0986d392
+@patch
+def _build_networks(self: Trainer):
+    "`g`, `d`, `g_ema`, and the DDP / compiled wrappers the steps call."
+    cfg, dev = self.cfg, self.device
+    gkw = dict(size=self.size, nb_var=len(cfg.var_names), style_dim=cfg.latent_dim, n_mlp=cfg.n_mlp,
+               channel_multiplier=cfg.g_channels if cfg.g_channels is not None else cfg.channel_multiplier,
+               channel_max=cfg.channel_max, use_noise=cfg.use_noise, tanh_rr=cfg.tanh_output and 'rr' in cfg.var_names)
+    d_channels = cfg.d_channels if cfg.d_channels is not None else cfg.channel_multiplier
+    torch.manual_seed(cfg.seed)
+    self.g = Generator(**gkw).to(dev)
+    self.d = Discriminator(self.size, len(cfg.var_names), d_channels, cfg.channel_max).to(dev)
+    self.g_ema = Generator(**gkw).to(dev).eval()
+    self.g_ema.load_state_dict(self.g.state_dict())
+    self.g_ema.requires_grad_(False)
+    if cfg.channels_last:
+        self.g.use_channels_last(); self.g_ema.use_channels_last()
+        self.d = self.d.to(memory_format=torch.channels_last)
+    if dev.type == 'cuda': ops.load_extension()   # every rank together: rank 0 builds, the others wait
+    if self.info.distributed: self.g_ddp, self.d_ddp = _ddp(self.g, self.info), _ddp(self.d, self.info)
+    else: self.g_ddp, self.d_ddp = self.g, self.d
+    self.g_main = torch.compile(self.g_ddp) if cfg.compile else self.g_ddp
+    self.d_main = torch.compile(self.d_ddp) if cfg.compile else self.d_ddp
 
-    # -- data -----------------------------------------------------------------------------------
-    def _epoch_batches(self, epoch: int) -> list[list[int]]:
-        "This rank's batches of `epoch`: a permutation drawn from (seed, epoch), split over ranks."
-        perm = torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + epoch))
-        bs, n = self.cfg.batch_size, self.steps_per_epoch * self.cfg.batch_size
-        mine = perm[self.info.rank::self.info.world_size][:n].tolist()
-        return [mine[i:i + bs] for i in range(0, n, bs)]
+# %% ../nbs/09_train.ipynb #ef14de95
+@patch
+def _build_optimisers(self: Trainer):
+    "`g_optim`, `d_optim` and their base learning rates `base_lr` (before the schedules)."
+    cfg = self.cfg
+    g_ratio, d_ratio = cfg.g_reg_every / (cfg.g_reg_every + 1), cfg.d_reg_every / (cfg.d_reg_every + 1)
+    self.base_lr = {'G': cfg.lr_G * g_ratio, 'D': cfg.lr_D * d_ratio}
+    self.g_optim = torch.optim.Adam(self.g.parameters(), lr=self.base_lr['G'],
+                                    betas=(cfg.beta1_G ** g_ratio, cfg.beta2_G ** g_ratio))
+    self.d_optim = torch.optim.Adam(self.d.parameters(), lr=self.base_lr['D'],
+                                    betas=(cfg.beta1_D ** d_ratio, cfg.beta2_D ** d_ratio))
 
-    def batches(self, start_step: int):
-        "Training batches on the device from `start_step` on, the same whether or not the run was resumed."
-        epoch, offset = divmod(start_step, self.steps_per_epoch)
-        while True:
-            self.dataset.set_epoch(epoch)
-            loader = torch.utils.data.DataLoader(
-                self.dataset, batch_sampler=self._epoch_batches(epoch)[offset:], num_workers=self.cfg.num_workers,
-                pin_memory=self.device.type == 'cuda', generator=torch.Generator().manual_seed(self.cfg.seed + epoch))
-            for batch in loader:
-                batch = batch.to(self.device, non_blocking=True)
-                yield batch.to(memory_format=torch.channels_last) if self.cfg.channels_last else batch
-            epoch, offset = epoch + 1, 0
+# %% ../nbs/09_train.ipynb #546b9aaa
+@patch
+def _epoch_batches(self: Trainer, epoch: int) -> list[list[int]]:
+    "This rank's batches of `epoch`: a permutation drawn from (seed, epoch), split over ranks."
+    rng = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + epoch)
+    perm = torch.randperm(len(self.dataset), generator=rng)
+    bs, n = self.cfg.batch_size, self.steps_per_epoch * self.cfg.batch_size
+    mine = perm[self.info.rank::self.info.world_size][:n].tolist()
+    return [mine[i:i + bs] for i in range(0, n, bs)]
 
-    # -- one step -------------------------------------------------------------------------------
-    def _autocast(self):
-        return torch.autocast(self.device.type, dtype=self.amp_dtype or torch.bfloat16, enabled=self.amp_dtype is not None)
 
-    def _generate(self, g, batch: int, return_ws: bool = False):
-        "Fakes from random latents, style-mixed with probability `mixing` (one inject index per batch)."
-        z = torch.randn(batch, self.cfg.latent_dim, device=self.device)
-        z2, inject = None, None
-        if torch.rand(()) < self.cfg.mixing:
-            z2 = torch.randn(batch, self.cfg.latent_dim, device=self.device)
-            inject = int(torch.randint(1, self.g.n_latent, ()))
-        return g(z, z2, inject_index=inject, return_ws=return_ws)
+@patch
+def batches(self: Trainer, start_step: int):
+    "Training batches on the device from `start_step` on, the same whether or not the run was resumed."
+    epoch, offset = divmod(start_step, self.steps_per_epoch)
+    while True:
+        self.dataset.set_epoch(epoch)
+        loader = torch.utils.data.DataLoader(
+            self.dataset, batch_sampler=self._epoch_batches(epoch)[offset:], num_workers=self.cfg.num_workers,
+            pin_memory=self.device.type == 'cuda', generator=torch.Generator().manual_seed(self.cfg.seed + epoch))
+        for batch in loader:
+            batch = batch.to(self.device, non_blocking=True)
+            yield batch.to(memory_format=torch.channels_last) if self.cfg.channels_last else batch
+        epoch, offset = epoch + 1, 0
 
-    def _set_learning_rates(self):
-        for net, opt in (('G', self.g_optim), ('D', self.d_optim)):
-            lr = self.base_lr[net] * self.schedule.factor(self.step, self.total_steps, net)
-            for group in opt.param_groups: group['lr'] = lr
+# %% ../nbs/09_train.ipynb #a2dc8df4
+@patch
+def _autocast(self: Trainer):
+    "The autocast context of the forward passes (disabled without `amp`)."
+    return torch.autocast(self.device.type, dtype=self.amp_dtype or torch.bfloat16, enabled=self.amp_dtype is not None)
 
-    def _d_step(self, real, logs):
-        self.g.requires_grad_(False); self.d.requires_grad_(True)
-        with self._autocast():
-            fake = self._generate(self.g_main, real.shape[0])
-            fake_pred, real_pred = self.d_main(fake.detach()), self.d_main(real)
-        loss = d_logistic_loss(real_pred.float(), fake_pred.float())
-        self.d_optim.zero_grad(set_to_none=True); loss.backward(); self.d_optim.step()
-        logs.update(loss_D=loss.detach(), real_score=real_pred.detach().float().mean(), fake_score=fake_pred.detach().float().mean())
-        if self.step % self.cfg.d_reg_every == 0:
-            real = real.detach().requires_grad_(True)
-            real_pred = self.d_ddp(real)
-            r1 = r1_penalty(real_pred, real)
-            self.d_optim.zero_grad(set_to_none=True)
-            (self.cfg.r1 / 2 * r1 * self.cfg.d_reg_every + 0 * real_pred[0, 0]).backward()
-            self.d_optim.step()
-            logs['r1'] = r1.detach()
 
-    def _g_step(self, batch: int, logs):
-        self.g.requires_grad_(True); self.d.requires_grad_(False)
-        with self._autocast():
-            fake_pred = self.d_main(self._generate(self.g_main, batch))
-        loss = g_nonsaturating_loss(fake_pred.float())
-        self.g_optim.zero_grad(set_to_none=True); loss.backward(); self.g_optim.step()
-        logs['loss_G'] = loss.detach()
-        if self.step % self.cfg.g_reg_every == 0:
-            fake, ws = self._generate(self.g_ddp, max(1, batch // self.cfg.path_batch_shrink), return_ws=True)
-            lengths = path_lengths(fake, ws)
-            target = self.mean_path_length + 0.01 * (reduce_mean(lengths.mean().detach(), self.info) - self.mean_path_length)
-            penalty = (lengths - target).square().mean()
-            self.g_optim.zero_grad(set_to_none=True)
-            (self.cfg.path_regularize * self.cfg.g_reg_every * penalty + 0 * fake[0, 0, 0, 0]).backward()
-            self.g_optim.step()
-            self.mean_path_length = target.detach()
-            logs.update(path_penalty=penalty.detach(), path_length=self.mean_path_length)
+@patch
+def _generate(self: Trainer, g, batch: int, return_ws: bool = False):
+    "Fakes from random latents, style-mixed with probability `mixing` (one inject index per batch)."
+    z = torch.randn(batch, self.cfg.latent_dim, device=self.device)
+    z2, inject = None, None
+    if torch.rand(()) < self.cfg.mixing:
+        z2 = torch.randn(batch, self.cfg.latent_dim, device=self.device)
+        inject = int(torch.randint(1, self.g.n_latent, ()))
+    return g(z, z2, inject_index=inject, return_ws=return_ws)
 
-    def train_step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
-        "One step: D (+ lazy R1), G (+ lazy path length), EMA; returns the step's statistics as tensors (no sync)."
-        torch.manual_seed(_step_seed(self.cfg.seed, self.info.rank, self.step))
-        self._set_learning_rates()
-        logs = {}
-        self._d_step(real, logs)
-        self._g_step(real.shape[0], logs)
-        accumulate(self.g_ema, self.g, ema_decay(real.shape[0] * self.info.world_size, self.cfg.ema_kimg))
-        self.step += 1
-        return logs
 
-    # -- checkpoints ----------------------------------------------------------------------------
-    def checkpoint_path(self, step: int) -> Path: return self.ckpt_dir / f'ckpt_{step:07d}.pt'
+@patch
+def _set_learning_rates(self: Trainer):
+    "Both optimisers' rates at this step: base rate × the schedule's factor for the current epoch."
+    epoch = self.step // self.steps_per_epoch
+    for net, opt in (('G', self.g_optim), ('D', self.d_optim)):
+        for group in opt.param_groups: group['lr'] = self.base_lr[net] * self.schedule.factor(epoch, net)
 
-    def checkpoints(self) -> list[Path]:
-        "Checkpoints of this run, oldest first."
-        return sorted(self.ckpt_dir.glob('ckpt_*.pt'))
+# %% ../nbs/09_train.ipynb #fad1ae0f
+@patch
+def _d_step(self: Trainer, real, logs):
+    "One discriminator update (+ lazy R1); adds its statistics to `logs`."
+    self.g.requires_grad_(False); self.d.requires_grad_(True)
+    with self._autocast():
+        fake = self._generate(self.g_main, real.shape[0])
+        fake_pred, real_pred = self.d_main(fake.detach()), self.d_main(real)
+    loss = d_logistic_loss(real_pred.float(), fake_pred.float())
+    self.d_optim.zero_grad(set_to_none=True); loss.backward(); self.d_optim.step()
+    logs.update(loss_D=loss.detach(), real_score=real_pred.detach().float().mean(),
+                fake_score=fake_pred.detach().float().mean())
+    if self.step % self.cfg.d_reg_every == 0:
+        real = real.detach().requires_grad_(True)
+        real_pred = self.d_ddp(real)
+        r1 = r1_penalty(real_pred, real)
+        self.d_optim.zero_grad(set_to_none=True)
+        (self.cfg.r1 / 2 * r1 * self.cfg.d_reg_every + 0 * real_pred[0, 0]).backward()
+        self.d_optim.step()
+        logs['r1'] = r1.detach()
 
-    def save(self) -> Path | None:
-        "Write a checkpoint of the current step (rank 0), atomically; keep the last `keep_checkpoints`."
-        if not self.info.is_main: return None
-        path = save_checkpoint(self.checkpoint_path(self.step), g=self.g, d=self.d, g_ema=self.g_ema,
-                               train_config=self.cfg.to_dict(), step=self.step, g_optim=self.g_optim.state_dict(),
-                               d_optim=self.d_optim.state_dict(), mean_path_length=float(self.mean_path_length),
-                               random_state={'scheme': 'per-step: seed, rank, step', 'seed': self.cfg.seed})
-        for old in self.checkpoints()[:-self.cfg.keep_checkpoints]: old.unlink(missing_ok=True)
-        return path
+# %% ../nbs/09_train.ipynb #a486ade3
+@patch
+def _g_step(self: Trainer, batch: int, logs):
+    "One generator update (+ lazy path-length regularisation); adds its statistics to `logs`."
+    self.g.requires_grad_(True); self.d.requires_grad_(False)
+    with self._autocast():
+        fake_pred = self.d_main(self._generate(self.g_main, batch))
+    loss = g_nonsaturating_loss(fake_pred.float())
+    self.g_optim.zero_grad(set_to_none=True); loss.backward(); self.g_optim.step()
+    logs['loss_G'] = loss.detach()
+    if self.step % self.cfg.g_reg_every == 0:
+        fake, ws = self._generate(self.g_ddp, max(1, batch // self.cfg.path_batch_shrink), return_ws=True)
+        lengths = path_lengths(fake, ws)
+        mean = reduce_mean(lengths.mean().detach(), self.info)
+        target = self.mean_path_length + 0.01 * (mean - self.mean_path_length)
+        penalty = (lengths - target).square().mean()
+        self.g_optim.zero_grad(set_to_none=True)
+        (self.cfg.path_regularize * self.cfg.g_reg_every * penalty + 0 * fake[0, 0, 0, 0]).backward()
+        self.g_optim.step()
+        self.mean_path_length = target.detach()
+        logs.update(path_penalty=penalty.detach(), path_length=self.mean_path_length)
 
-    def _load_networks(self, ckpt: dict, where: str, with_optimisers: bool):
-        for name, net in (('g', self.g), ('d', self.d), ('g_ema', self.g_ema)):
-            sd = ckpt.get(name)
-            if sd is None: continue
-            load_state_checked(net, sd if isinstance(sd, dict) else sd.state_dict(), f'{where} [{name}]')
-        if with_optimisers:
-            for name, opt in (('g_optim', self.g_optim), ('d_optim', self.d_optim)):
-                if ckpt.get(name) is not None: opt.load_state_dict(ckpt[name])
+# %% ../nbs/09_train.ipynb #d2bb256c
+@patch
+def train_step(self: Trainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
+    "One step: D (+ lazy R1), G (+ lazy path length), EMA; returns the step's statistics as tensors (no sync)."
+    torch.manual_seed(_step_seed(self.cfg.seed, self.info.rank, self.step))
+    self._set_learning_rates()
+    logs = {}
+    self._d_step(real, logs)
+    self._g_step(real.shape[0], logs)
+    accumulate(self.g_ema, self.g, ema_decay(real.shape[0] * self.info.world_size, self.cfg.ema_kimg))
+    self.step += 1
+    return logs
 
-    def resume(self, path: Path) -> None:
-        "Continue from a checkpoint of this package written by `save`."
-        ckpt = torch.load(path, map_location=self.device, weights_only=True)
-        if ckpt.get('config', {}).get('generator') != self.g.config:
-            raise ValueError(f'{path}: the checkpoint was made for another generator ({ckpt.get("config", {}).get("generator")}) '
-                             f'than this configuration builds ({self.g.config})')
-        self._load_networks(ckpt, str(path), with_optimisers=True)
-        self.step = int(ckpt['step'])
-        self.mean_path_length = torch.tensor(float(ckpt.get('mean_path_length', 0.)), device=self.device)
+# %% ../nbs/09_train.ipynb #11326e7e
+@patch
+def checkpoint_path(self: Trainer, step: int) -> Path:
+    "Where the checkpoint of `step` is written."
+    return self.ckpt_dir / f'ckpt_{step:07d}.pt'
 
-    def start_from_pretrained(self, path) -> None:
-        "Start from `pretrained_model` (this package's format or the original layout) at its step (stored, or the file name's)."
-        ckpt = load_checkpoint(path, map_location=self.device, use_noise=self.cfg.use_noise, tanh_rr=self.g.tanh_rr)
-        self._load_networks(ckpt, str(path), with_optimisers=ckpt.get('format') is not None)
-        stem = Path(path).stem   # the original code named checkpoints by their step: 000500.pt
-        self.step = int(ckpt.get('step', int(stem) if stem.isdigit() else 0))
-        self.mean_path_length = torch.tensor(float(ckpt.get('mean_path_length', 0.)), device=self.device)
 
-    # -- logging --------------------------------------------------------------------------------
-    def _writer(self):
-        if self.writer is None and self.info.is_main:
-            from torch.utils.tensorboard import SummaryWriter
-            self.writer = SummaryWriter(str(self.run_dir / 'logs'))
-        return self.writer
+@patch
+def checkpoints(self: Trainer) -> list[Path]:
+    "Checkpoints of this run, oldest step first."
+    return run_checkpoints(self.ckpt_dir)
 
-    def log(self, sums: dict, counts: dict, images: int, seconds: float) -> dict:
-        "Average the accumulated statistics over steps and ranks (one sync), write them to TensorBoard."
-        keys = sorted(sums)
-        means = torch.stack([sums[k] / counts[k] for k in keys]) if keys else torch.zeros(0, device=self.device)
-        means = reduce_mean(means, self.info).tolist()
-        stats = dict(zip(keys, means))
-        stats.update(images_per_s=images * self.info.world_size / max(seconds, 1e-9),
-                     lr_G=self.g_optim.param_groups[0]['lr'], lr_D=self.d_optim.param_groups[0]['lr'])
-        if self.device.type == 'cuda': stats['gpu_mem_GiB'] = torch.cuda.max_memory_allocated(self.device) / 2 ** 30
-        if (w := self._writer()) is not None:
-            for k, v in stats.items(): w.add_scalar(k, v, self.step)
-            w.flush()
-        return stats
 
-    @torch.no_grad()
-    def sample_grid(self, n: int = 4) -> Path | None:
-        "Maps (physical units) of `g_ema` on fixed latents: `samples/step_<step>.png`, also in TensorBoard."
-        if not self.info.is_main: return None
-        import matplotlib
-        matplotlib.use('Agg', force=False)
-        import matplotlib.pyplot as plt
-        z = torch.randn(n, self.cfg.latent_dim, generator=torch.Generator().manual_seed(self.cfg.seed)).to(self.device)
-        fields_ = self.dataset.normaliser.denormalise(self.g_ema(z, noise_mode='const'))
-        names = self.cfg.var_names
-        fig, axes = plt.subplots(n, len(names), figsize=(2.6 * len(names), 2.3 * n), squeeze=False)
-        for j, name in enumerate(names):
-            lo, hi = np.percentile(fields_[:, j], [1, 99])
-            for i in range(n):
-                im = axes[i, j].imshow(fields_[i, j], vmin=lo, vmax=hi, cmap='Blues' if name == 'rr' else 'RdYlBu_r')
-                axes[i, j].set_xticks([]); axes[i, j].set_yticks([])
-            axes[0, j].set_title(name)
-            fig.colorbar(im, ax=axes[:, j], shrink=0.6)
-        path = self.run_dir / 'samples' / f'step_{self.step:07d}.png'
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=80)
-        if (w := self._writer()) is not None: w.add_figure('samples', fig, self.step)
-        plt.close(fig)
-        return path
+@patch
+def save(self: Trainer) -> Path | None:
+    "Write a checkpoint of the current step (rank 0), atomically; keep the last `keep_checkpoints`."
+    if not self.info.is_main: return None
+    path = save_checkpoint(self.checkpoint_path(self.step), g=self.g, d=self.d, g_ema=self.g_ema,
+                           train_config=self.cfg.to_dict(), step=self.step, g_optim=self.g_optim.state_dict(),
+                           d_optim=self.d_optim.state_dict(), mean_path_length=float(self.mean_path_length),
+                           random_state={'scheme': 'per-step: seed, rank, step', 'seed': self.cfg.seed})
+    done = [p for p in self.checkpoints() if checkpoint_step(p) <= self.step]
+    for old in done[:-self.cfg.keep_checkpoints]: old.unlink(missing_ok=True)
+    return path
 
-    # -- the loop -------------------------------------------------------------------------------
-    def prepare(self, resume: bool = False) -> None:
-        "Run directory and configuration; the starting point (latest checkpoint when resuming, else `pretrained_model`)."
-        if self.info.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            (self.run_dir / 'config.yaml').write_text(yaml.safe_dump(self.cfg.to_dict(), sort_keys=False))
-        latest = self.checkpoints()[-1] if resume and self.checkpoints() else None
-        if latest is not None:
-            self.resume(latest)
-            if self.info.is_main: tqdm.write(f'resumed from {latest} at step {self.step}', file=sys.stderr)
-        elif self.cfg.pretrained_model: self.start_from_pretrained(self.cfg.pretrained_model)
+# %% ../nbs/09_train.ipynb #c6bfd1e4
+_RESUME_KEYS = ('g', 'd', 'g_ema', 'g_optim', 'd_optim', 'step')
 
-    def train(self, resume: bool = False) -> dict:
-        "Train to `total_steps`; returns the last logged statistics."
-        self.prepare(resume)
-        cfg, stats = self.cfg, {}
-        sums, counts, images, t0 = {}, {}, 0, time.perf_counter()
-        bar = tqdm(total=self.total_steps, initial=self.step, disable=not self.progress, desc='training',
-                   unit='step', mininterval=1 if sys.stderr.isatty() else 30)
-        data = self.batches(self.step)
-        while self.step < self.total_steps:
-            real = next(data)
-            for k, v in self.train_step(real).items():
-                sums[k] = sums.get(k, 0) + v; counts[k] = counts.get(k, 0) + 1
-            images += real.shape[0]
-            bar.update(1)
-            if self.step % cfg.log_every == 0 or self.step == self.total_steps:
-                stats = self.log(sums, counts, images, time.perf_counter() - t0)
-                bar.set_postfix(img_s=f"{stats['images_per_s']:.1f}", loss_G=f"{stats.get('loss_G', 0):.3f}", loss_D=f"{stats.get('loss_D', 0):.3f}")
-                sums, counts, images, t0 = {}, {}, 0, time.perf_counter()
-            if self.step % cfg.sample_every == 0 or self.step == self.total_steps: self.sample_grid()
-            if self.step % cfg.ckpt_every == 0 or self.step == self.total_steps: self.save()
-        bar.close()
-        if self.writer is not None: self.writer.close()
-        return stats
+
+@patch
+def _read_resumable(self: Trainer, path: Path) -> dict:
+    "The entries of a checkpoint written by `save`; `CheckpointError` naming the file when unreadable or incomplete."
+    try: ckpt = load_torch(path, self.device)
+    except InputError as e: raise CheckpointError(str(e)) from None
+    missing = [k for k in _RESUME_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing: raise CheckpointError(f'{path}: not a complete training checkpoint (missing {", ".join(missing)})')
+    return ckpt
+
+
+@patch
+def latest_checkpoint(self: Trainer) -> tuple[Path, dict] | None:
+    "The newest readable checkpoint and its entries (None when there is none); unreadable newer ones are skipped."
+    found = self.checkpoints()
+    for path in reversed(found):
+        try: return path, self._read_resumable(path)
+        except CheckpointError as e:
+            if self.info.is_main: print(f'warning: {e}; trying the previous checkpoint', file=sys.stderr)
+    if found: raise CheckpointError(f'{self.ckpt_dir}: none of the {len(found)} checkpoints can be read; '
+                                    'move them away to start again, or use another output_dir')
+    return None
+
+# %% ../nbs/09_train.ipynb #9d1921f8
+@patch
+def _load_networks(self: Trainer, ckpt: dict, where: str, with_optimisers: bool):
+    "Load G, D, EMA (those present) and, if asked, the optimisers from `ckpt`, naming `where` on a mismatch."
+    for name, net in (('g', self.g), ('d', self.d), ('g_ema', self.g_ema)):
+        sd = ckpt.get(name)
+        if sd is None: continue
+        load_state_checked(net, sd if isinstance(sd, dict) else sd.state_dict(), f'{where} [{name}]')
+    if with_optimisers:
+        for name, opt in (('g_optim', self.g_optim), ('d_optim', self.d_optim)):
+            if ckpt.get(name) is not None: opt.load_state_dict(ckpt[name])
+
+
+@patch
+def resume(self: Trainer, path: Path, ckpt: dict) -> None:
+    "Continue from `ckpt`, the entries of the checkpoint `path` written by `save`."
+    made_for = (ckpt.get('config') or {}).get('generator')
+    if made_for != self.g.config:
+        raise CheckpointError(f'{path}: the checkpoint was made for another generator ({made_for}) than this '
+                              f'configuration builds ({self.g.config}); use another output_dir')
+    self._load_networks(ckpt, str(path), with_optimisers=True)
+    self.step = int(ckpt['step'])
+    self.mean_path_length = torch.tensor(float(ckpt.get('mean_path_length', 0.)), device=self.device)
+
+
+@patch
+def start_from_pretrained(self: Trainer, path) -> None:
+    "Start from the checkpoint `path` (this package's format or the original layout) at its step."
+    ckpt = load_checkpoint(path, map_location=self.device, use_noise=self.cfg.use_noise, tanh_rr=self.g.tanh_rr)
+    self._load_networks(ckpt, str(path), with_optimisers=ckpt.get('format') is not None)
+    stem = Path(path).stem   # the original code named checkpoints by their step: 000500.pt
+    self.step = int(ckpt.get('step', int(stem) if stem.isdigit() else 0))
+    self.mean_path_length = torch.tensor(float(ckpt.get('mean_path_length', 0.)), device=self.device)
+
+# %% ../nbs/09_train.ipynb #0600cc56
+@patch
+def _writer(self: Trainer):
+    "The TensorBoard writer of rank 0 (None on the other ranks), opened on first use."
+    if self.writer is None and self.info.is_main:
+        from torch.utils.tensorboard import SummaryWriter
+        self.writer = SummaryWriter(str(self.run_dir / 'logs'))
+    return self.writer
+
+
+@patch
+def log(self: Trainer, sums: dict, counts: dict, images: int, seconds: float) -> dict:
+    "Average the accumulated statistics over steps and ranks (one sync), write them to TensorBoard."
+    keys = sorted(sums)
+    means = torch.stack([sums[k] / counts[k] for k in keys]) if keys else torch.zeros(0, device=self.device)
+    stats = dict(zip(keys, reduce_mean(means, self.info).tolist()))
+    stats.update(images_per_s=images * self.info.world_size / max(seconds, 1e-9),
+                 lr_G=self.g_optim.param_groups[0]['lr'], lr_D=self.d_optim.param_groups[0]['lr'])
+    if self.device.type == 'cuda': stats['gpu_mem_GiB'] = torch.cuda.max_memory_allocated(self.device) / 2 ** 30
+    if (w := self._writer()) is not None:
+        for k, v in stats.items(): w.add_scalar(k, v, self.step)
+        w.flush()
+    return stats
+
+# %% ../nbs/09_train.ipynb #fd08ba22
+@patch
+@torch.no_grad()
+def sample_grid(self: Trainer) -> Path | None:
+    "Maps (physical units) of `g_ema` on fixed latents: `samples/step_<step>.png`, also in TensorBoard."
+    if not self.info.is_main: return None
+    import matplotlib
+    matplotlib.use('Agg', force=False)
+    import matplotlib.pyplot as plt
+    n, names = self.cfg.plot_samples, self.cfg.var_names
+    z = torch.randn(n, self.cfg.latent_dim, generator=torch.Generator().manual_seed(self.cfg.seed)).to(self.device)
+    fields_ = self.dataset.normaliser.denormalise(self.g_ema(z, noise_mode='const'))
+    fig, axes = plt.subplots(n, len(names), figsize=(2.6 * len(names), 2.3 * n), squeeze=False)
+    for j, name in enumerate(names):
+        lo, hi = np.percentile(fields_[:, j], [1, 99])
+        for i in range(n):
+            im = axes[i, j].imshow(fields_[i, j], vmin=lo, vmax=hi, cmap='Blues' if name == 'rr' else 'RdYlBu_r')
+            axes[i, j].set_xticks([]); axes[i, j].set_yticks([])
+        axes[0, j].set_title(name)
+        fig.colorbar(im, ax=axes[:, j], shrink=0.6)
+    path = self.run_dir / 'samples' / f'step_{self.step:07d}.png'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
+    if (w := self._writer()) is not None: w.add_figure('samples', fig, self.step)
+    plt.close(fig)
+    return path
+
+# %% ../nbs/09_train.ipynb #c479a3b9
+@patch
+def prepare(self: Trainer, resume: bool = False) -> None:
+    "The starting point (latest checkpoint when resuming, else `pretrained_model`), then `config.yaml`."
+    if self.checkpoints() and not resume:
+        raise InputError(f'{self.run_dir} holds checkpoints of a run: pass --resume to continue it, or use another '
+                         'output_dir')
+    start = self.latest_checkpoint() if resume else None
+    if start is not None: self.resume(*start)
+    elif (pre := self.cfg.pretrained_path()) is not None: self.start_from_pretrained(pre)
+    if self.info.is_main:
+        self.cfg.save(self.run_dir / 'config.yaml')
+        if start is not None: tqdm.write(f'resumed from {start[0]} at step {self.step}', file=sys.stderr)
+
+# %% ../nbs/09_train.ipynb #5417f7a1
+@patch
+def _due(self: Trainer, every_steps: int, every_epochs: int | None) -> bool:
+    "Whether an action repeated every `every_steps` steps and/or `every_epochs` epochs (0: never) is due now."
+    periods = (every_steps, (every_epochs or 0) * self.steps_per_epoch)
+    return self.step == self.total_steps or any(p and self.step % p == 0 for p in periods)
+
+
+@patch
+def train(self: Trainer, resume: bool = False) -> dict:
+    "Train to `total_steps`; returns the last logged statistics."
+    self.prepare(resume)
+    cfg, stats = self.cfg, {}
+    sums, counts, images, t0 = {}, {}, 0, time.perf_counter()
+    bar = tqdm(total=self.total_steps, initial=self.step, disable=not self.progress, desc='training',
+               unit='step', mininterval=1 if sys.stderr.isatty() else 30)
+    data = self.batches(self.step)
+    while self.step < self.total_steps:
+        real = next(data)
+        for k, v in self.train_step(real).items():
+            sums[k] = sums.get(k, 0) + v; counts[k] = counts.get(k, 0) + 1
+        images += real.shape[0]
+        bar.update(1)
+        if self._due(cfg.log_every, cfg.log_epoch):
+            stats = self.log(sums, counts, images, time.perf_counter() - t0)
+            bar.set_postfix(img_s=f"{stats['images_per_s']:.1f}", loss_G=f"{stats.get('loss_G', 0):.3f}",
+                            loss_D=f"{stats.get('loss_D', 0):.3f}")
+            sums, counts, images, t0 = {}, {}, 0, time.perf_counter()
+        if self._due(cfg.sample_every, cfg.plot_epoch): self.sample_grid()
+        if self._due(cfg.ckpt_every, cfg.save_epoch): self.save()
+    bar.close()
+    if self.writer is not None: self.writer.close()
+    return stats
 
 # %% ../nbs/09_train.ipynb #a74727b9
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
     "Train with `cfg` in this process (one rank under torchrun); returns the last statistics."
     info = setup_distributed(cfg.device)
-    try:
-        return Trainer(cfg, info, progress).train(resume)
-    finally:
-        if dist.is_initialized():
-            dist.barrier()
-            dist.destroy_process_group()
-
-
-def main(argv: list[str] | None = None) -> int:
-    "Command line of `python -m enriching_gan.train`."
-    p = argparse.ArgumentParser(prog='python -m enriching_gan.train', description='Train a StyleGAN2 generator of weather fields.',
-                                epilog='Any setting of the configuration can be overridden as --name value (e.g. --lr_G 0.001).')
-    p.add_argument('--config', required=True, help='YAML file of training settings (original parameter names accepted)')
-    p.add_argument('--resume', action='store_true', help='continue from the latest checkpoint of output_dir, if any')
-    args, rest = p.parse_known_args(argv)
-    try:
-        cfg = TrainConfig.from_yaml(args.config, parse_overrides(rest))
-    except ValueError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    try:
-        train(cfg, resume=args.resume)
-    except (ValueError, DataError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == '__main__' and not hasattr(sys, 'ps1') and 'ipykernel' not in sys.modules:
-    sys.exit(main())
+    try: return Trainer(cfg, info, progress).train(resume)
+    finally: finish_distributed()

@@ -6,39 +6,54 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.distributed as dist
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
+from .checkpoints import weights_fingerprint
 from .data import Normaliser
-from .inversion import LatentStats, barrier, case_name, load_inversion
-from .networks import Generator, atomic_write
-from .perturbation import PerturbationConfig, perturb_codes
-from .train import DistInfo
+from .dist import DistInfo, reduce_sum_
+from .files import InputError, atomic_save_npy, atomic_save_npz, load_npz
+from .inversion import LatentStats, load_codes
+from .jobs import JobManifest, case_name, run_cases
+from .networks import Generator
+from .perturbation import PerturbationConfig, noise_maps_for, perturb_codes
+from .settings import Settings, ignored, option
 
 # %% auto #0
-__all__ = ['TuningConfig', 'cosine_lr', 'logit', 'ensemble_losses', 'TuningResult', 'StrengthTuner', 'tune_strengths']
+__all__ = ['TRACKS', 'TuningConfig', 'cosine_lr', 'logit', 'ensemble_losses', 'TuningResult', 'StrengthTuner', 'tuning_case',
+           'tune_strengths']
 
 # %% ../nbs/12_tuning.ipynb #53c10966
 @dataclass
-class TuningConfig:
-    "Settings of the strength tuning."
-    steps: int = 300
-    lr: float = 0.05
-    lambda_bias: float = 1.
-    lambda_spread: float = 1.
-    inflation: float = 0.
-    wind_speed: bool = False
-    beta_max: float = 2.
-    param_noise: float = 0.3     # std of the noise on the logits at step 0, annealed linearly to 0
-    n_samples: int = 32
-    cases_per_step: int = 4
-    ema: float = 0.9
-    seed: int = 0
+class TuningConfig(Settings):
+    "Settings of the strength tuning (names of the original tuning script as aliases)."
+    steps: int = option(300, 'optimisation steps', ge=1, aliases=('n_epochs',))
+    lr: float = option(0.05, 'peak learning rate of the logits (cosine schedule)', gt=0, aliases=('lr0',))
+    lambda_bias: float = option(1., 'weight of the ensemble-mean error', ge=0)
+    lambda_spread: float = option(1., 'weight of the spread error', ge=0)
+    inflation: float = option(0., 'target spread = (1 + inflation) x real spread', gt=-1, aliases=('inflate',))
+    wind_speed: bool = option(False, 'wind speed (m/s) instead of u and v in the loss', aliases=('convert_ff_t',))
+    beta_max: float = option(2., 'largest strength beta the sigmoid allows', gt=0)
+    beta_rule: str = option('sigmoid', 'parameterisation of the strengths (sigmoid of logits, as the original)',
+                            choices=('sigmoid',))
+    start: str = option('given', 'starting strengths: ones (alphas 0, betas 1) or given (the perturbation settings)',
+                        choices=('ones', 'given'))
+    param_noise: float = option(0.3, 'std of the noise on the logits at the first step, annealed linearly to 0', ge=0)
+    samples_per_case: int = option(32, 'members generated per case at each step', ge=2, aliases=('n_samples',))
+    cases_per_step: int = option(4, 'cases drawn at each step', ge=1)
+    ema: float = option(0.9, 'decay of the moving average of the strengths (the result)', ge=0, lt=1)
+    save_every: int = option(50, 'steps between saved states: a killed run resumes from the last', ge=1)
+    seed: int = option(0, 'random seed of the draws')
+    inflate_random: object = ignored('the inflation is the fixed --inflate here')
+
+    def tuning_settings(self) -> dict:
+        "The settings that change the tuned strengths (what the job records in its manifest)."
+        return {f.name: getattr(self, f.name) for f in fields(TuningConfig) if not f.metadata.get('ignored')}
 
 
 def cosine_lr(step: int, total: int, lr: float) -> float:
@@ -54,7 +69,7 @@ def logit(p: torch.Tensor) -> torch.Tensor:
 def _loss_fields(fields: torch.Tensor, var_names: list, normaliser: Normaliser | None, wind_speed: bool) -> torch.Tensor:
     "Fields entering the loss: as they are, or with u, v replaced by the wind speed in m/s."
     if not wind_speed: return fields
-    if normaliser is None or not {'u', 'v'} <= set(var_names): raise ValueError('wind_speed needs u, v and a Normaliser')
+    if normaliser is None or not {'u', 'v'} <= set(var_names): raise InputError('wind_speed needs u, v and a Normaliser')
     iu, iv = var_names.index('u'), var_names.index('v')
     t = lambda a: torch.as_tensor(a, dtype=fields.dtype, device=fields.device)   # scalars, or maps for per-pixel statistics
     (ou, su), (ov, sv) = normaliser.affine('u'), normaliser.affine('v')
@@ -75,26 +90,31 @@ class TuningResult:
     "Tuned strengths and the tracks of the optimisation."
     alphas: np.ndarray
     betas: np.ndarray
-    tracks: dict   # name -> array over steps: loss, bias, spread (raw and EMA), alphas, betas (EMA)
+    tracks: dict   # name -> array over steps: loss, bias, spread (raw and EMA), alphas, betas (EMA), lr
 
 
 def _draw_seed(seed: int, step: int, case: int) -> int:
-    "Seed of the draws of one case at one step: the same on whichever rank computes it."
-    return int(np.random.SeedSequence([seed, step, case]).generate_state(1)[0])
+    "Seed of the draws of one case (or, with case -1, of the step's shared draws) at one step: the same on every rank."
+    return int(np.random.SeedSequence([seed, step, case + 1]).generate_state(1)[0])
+
+
+TRACKS = ('loss', 'bias', 'spread', 'loss_ema', 'alphas_ema', 'betas_ema', 'lr')
 
 
 class StrengthTuner:
-    "Fits per-layer alphas and betas of a perturbation rule over inverted cases."
+    "Fits per-layer alphas and betas of a perturbation rule over inverted cases; its state can be saved and resumed."
     def __init__(self, g: Generator, stats: LatentStats, inversions: list[dict], base: PerturbationConfig,
-                 cfg: TuningConfig, normaliser: Normaliser | None = None):
-        if not inversions: raise ValueError('tuning needs at least one inverted case')
+                 cfg: TuningConfig, var_names, normaliser: Normaliser | None = None):
+        if not inversions: raise InputError('tuning needs at least one inverted case')
         self.g, self.stats, self.inv, self.base, self.cfg, self.normaliser = g, stats, inversions, base, cfg, normaliser
+        self.var_names = list(var_names)
         self.dev = next(g.parameters()).device
         g.requires_grad_(False)
-        a0, b0, _ = base.layer_vectors(g.n_latent)
+        a0, b0, _ = (PerturbationConfig() if cfg.start == 'ones' else base).layer_vectors(g.n_latent)
         self.a = logit(a0.clamp(1e-3, 1 - 1e-3)).to(self.dev).requires_grad_(True)
         self.b = logit((b0 / cfg.beta_max).clamp(1e-3, 1 - 1e-3)).to(self.dev).requires_grad_(True)
-        self.var_names = [str(v) for v in inversions[0]['var_names']]
+        self.opt = torch.optim.Adam([self.a, self.b], lr=cfg.lr)
+        self.step, self.ema, self.tracks = 0, None, {k: [] for k in TRACKS}
 
     def strengths(self, noise_std: float = 0., gen: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         "(alphas, betas) from the logits, with optional noise on the logits."
@@ -107,9 +127,8 @@ class StrengthTuner:
     def case_loss(self, inv: dict, alphas, betas, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         "(bias, spread) of one case with the given strengths."
         codes = torch.from_numpy(inv['wplus']).to(self.dev)
-        new, source = perturb_codes(codes, self.cfg.n_samples, self.base, self.g, self.stats, gen, alphas, betas)
-        noises = [torch.from_numpy(inv[f'noise_{i}']).to(self.dev)[source] for i in range(self.g.num_layers)]
-        fake = self.g.synthesis(new, noise=noises)
+        new, source = perturb_codes(codes, self.cfg.samples_per_case, self.base, self.g, self.stats, gen, alphas, betas)
+        fake = self.g.synthesis(new, noise=noise_maps_for(self.g, inv, source, gen))
         real = torch.from_numpy(inv['real']).to(self.dev)
         to_loss = lambda x: _loss_fields(x, self.var_names, self.normaliser, self.cfg.wind_speed)
         return ensemble_losses(to_loss(fake), to_loss(real), self.cfg.inflation)
@@ -122,63 +141,132 @@ class StrengthTuner:
             losses = [self.case_loss(inv, alphas, betas, gen) for inv in self.inv]
         return {'bias': float(np.mean([float(b) for b, _ in losses])), 'spread': float(np.mean([float(s) for _, s in losses]))}
 
-    def _step_losses(self, pick: list[int], alphas, betas, step: int, info: DistInfo) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        "(loss to differentiate, mean bias, mean spread) over the cases `pick`; each rank computes its share, the means are over all."
-        cfg, zero = self.cfg, self.a.new_zeros(())
-        local = [self.case_loss(self.inv[i], alphas, betas, torch.Generator().manual_seed(_draw_seed(cfg.seed, step, i)))
-                 for i in pick[info.rank::info.world_size]]
-        sums = torch.stack([sum((b for b, _ in local), zero), sum((sp for _, sp in local), zero)])
-        loss = (cfg.lambda_bias * sums[0] + cfg.lambda_spread * sums[1]) / len(pick) + 0 * (self.a.sum() + self.b.sum())
-        totals = sums.detach().clone()
-        if info.distributed: dist.all_reduce(totals)
-        return loss, totals[0] / len(pick), totals[1] / len(pick)
-
-    def fit(self, progress: bool = True, info: DistInfo | None = None) -> TuningResult:
-        "Optimise the strengths; returns the EMA-smoothed strengths and the tracks. Under torchrun the cases of a step are split over ranks."
-        cfg, info = self.cfg, info or DistInfo()
-        opt = torch.optim.Adam([self.a, self.b], lr=cfg.lr)
-        gen = torch.Generator().manual_seed(cfg.seed)      # the same draws on every rank: noise on the strengths, cases of a step
-        tracks = {k: [] for k in ('loss', 'bias', 'spread', 'loss_ema', 'alphas_ema', 'betas_ema', 'lr')}
-        ema = None
-        for step in tqdm(range(cfg.steps), desc='tuning', disable=not (progress and info.is_main)):
-            lr = cosine_lr(step, cfg.steps, cfg.lr)
-            for group in opt.param_groups: group['lr'] = lr
-            alphas, betas = self.strengths(cfg.param_noise * (1 - step / cfg.steps), gen)
-            pick = torch.randperm(len(self.inv), generator=gen)[:cfg.cases_per_step].tolist()
-            loss, bias, spread = self._step_losses(pick, alphas, betas, step, info)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if info.distributed:
-                for p in (self.a, self.b): dist.all_reduce(p.grad)
-            opt.step()
-            bias_v, spread_v = float(bias), float(spread)
-            loss_v = cfg.lambda_bias * bias_v + cfg.lambda_spread * spread_v
-            with torch.no_grad():
-                current = {'loss': loss_v, 'alphas': torch.sigmoid(self.a).cpu().numpy(),
-                           'betas': (cfg.beta_max * torch.sigmoid(self.b)).cpu().numpy()}
-            ema = current if ema is None else {k: cfg.ema * ema[k] + (1 - cfg.ema) * current[k] for k in current}
-            for k, v in (('loss', loss_v), ('bias', bias_v), ('spread', spread_v), ('loss_ema', ema['loss']),
-                         ('alphas_ema', ema['alphas']), ('betas_ema', ema['betas']), ('lr', lr)):
-                tracks[k].append(v)
-        with torch.no_grad():   # the result is the smoothed strengths
-            self.a.copy_(logit(torch.as_tensor(ema['alphas'], device=self.dev)))
-            self.b.copy_(logit(torch.as_tensor(ema['betas'] / cfg.beta_max, device=self.dev)))
-        return TuningResult(ema['alphas'], ema['betas'], {k: np.asarray(v) for k, v in tracks.items()})
-
 # %% ../nbs/12_tuning.ipynb #5d9503a7
-def tune_strengths(g: Generator, stats: LatentStats, inversion_dir, cases: list, base: PerturbationConfig,
-                   cfg: TuningConfig, out_dir, normaliser: Normaliser | None = None, progress: bool = True,
-                   info: DistInfo | None = None) -> TuningResult:
-    "Tune alphas and betas on the inverted `cases`; save `perturbation.yaml` and `tuning_tracks.npz` in `out_dir` (rank 0)."
+@patch
+def _step_losses(self: StrengthTuner, pick: list[int], alphas, betas, info: DistInfo) -> tuple:
+    "(loss to differentiate, mean bias, mean spread) over the cases `pick`; each rank computes its share, the means are over all."
+    cfg, zero = self.cfg, self.a.new_zeros(())
+    local = [self.case_loss(self.inv[i], alphas, betas, torch.Generator().manual_seed(_draw_seed(cfg.seed, self.step, i)))
+             for i in pick[info.rank::info.world_size]]
+    sums = torch.stack([sum((b for b, _ in local), zero), sum((sp for _, sp in local), zero)])
+    loss = (cfg.lambda_bias * sums[0] + cfg.lambda_spread * sums[1]) / len(pick) + 0 * (self.a.sum() + self.b.sum())
+    totals = reduce_sum_(sums.detach().clone(), info)
+    return loss, totals[0] / len(pick), totals[1] / len(pick)
+
+
+@patch
+def take_step(self: StrengthTuner, info: DistInfo) -> None:
+    "One optimisation step of the strengths, with its tracks and moving average."
+    cfg = self.cfg
+    gen = torch.Generator().manual_seed(_draw_seed(cfg.seed, self.step, -1))
+    lr = cosine_lr(self.step, cfg.steps, cfg.lr)
+    for group in self.opt.param_groups: group['lr'] = lr
+    alphas, betas = self.strengths(cfg.param_noise * (1 - self.step / cfg.steps), gen)
+    pick = torch.randperm(len(self.inv), generator=gen)[:cfg.cases_per_step].tolist()
+    loss, bias, spread = self._step_losses(pick, alphas, betas, info)
+    self.opt.zero_grad(set_to_none=True)
+    loss.backward()
+    for p in (self.a, self.b): reduce_sum_(p.grad, info)
+    self.opt.step()
+    loss_v = cfg.lambda_bias * float(bias) + cfg.lambda_spread * float(spread)
+    with torch.no_grad():
+        current = {'loss': loss_v, 'alphas': torch.sigmoid(self.a).cpu().numpy(),
+                   'betas': (cfg.beta_max * torch.sigmoid(self.b)).cpu().numpy()}
+    self.ema = current if self.ema is None else {k: cfg.ema * self.ema[k] + (1 - cfg.ema) * current[k] for k in current}
+    for k, v in zip(TRACKS, (loss_v, float(bias), float(spread), self.ema['loss'], self.ema['alphas'], self.ema['betas'], lr)):
+        self.tracks[k].append(v)
+    self.step += 1
+
+
+@patch
+def run(self: StrengthTuner, stop: int, progress: bool = True, info: DistInfo | None = None) -> None:
+    "Take steps until step `stop`."
     info = info or DistInfo()
-    inversions = [load_inversion(Path(inversion_dir) / f'{case_name(*c)}.npz') for c in cases]
-    tuner = StrengthTuner(g, stats, inversions, base, cfg, normaliser)
-    result = tuner.fit(progress, info)
-    if info.is_main:
-        out_dir = Path(out_dir)
-        tuned = PerturbationConfig(**{**base.__dict__, 'alphas': [float(v) for v in result.alphas],
-                                      'betas': [float(v) for v in result.betas]})
-        tuned.save(out_dir / 'perturbation.yaml')
-        atomic_write(out_dir / 'tuning_tracks.npz', lambda f: np.savez(f, **result.tracks))
-    barrier(info)
+    for _ in tqdm(range(self.step, stop), desc='tuning', disable=not (progress and info.is_main), leave=False):
+        self.take_step(info)
+
+
+@patch
+def result(self: StrengthTuner) -> TuningResult:
+    "The smoothed strengths (the moving average) and the tracks so far."
+    return TuningResult(self.ema['alphas'], self.ema['betas'], {k: np.asarray(v) for k, v in self.tracks.items()})
+
+
+@patch
+def fit(self: StrengthTuner, progress: bool = True, info: DistInfo | None = None) -> TuningResult:
+    "Optimise the strengths for `cfg.steps` steps; returns the smoothed strengths (also set as the current ones) and the tracks."
+    self.run(self.cfg.steps, progress, info)
+    with torch.no_grad():
+        self.a.copy_(logit(torch.as_tensor(self.ema['alphas'], device=self.dev)))
+        self.b.copy_(logit(torch.as_tensor(self.ema['betas'] / self.cfg.beta_max, device=self.dev)))
+    return self.result()
+
+# %% ../nbs/12_tuning.ipynb #c6f3acf4
+@patch
+def state_arrays(self: StrengthTuner) -> dict[str, np.ndarray]:
+    "The tuner's whole state as NumPy arrays."
+    out = {'step': np.array(self.step), 'a': self.a.detach().cpu().numpy(), 'b': self.b.detach().cpu().numpy(),
+           'ema_loss': np.array(self.ema['loss']), 'ema_alphas': self.ema['alphas'], 'ema_betas': self.ema['betas']}
+    for i, p in enumerate((self.a, self.b)):
+        st = self.opt.state[p]
+        out.update({f'adam{i}_step': st['step'].cpu().numpy(), f'adam{i}_exp_avg': st['exp_avg'].cpu().numpy(),
+                    f'adam{i}_exp_avg_sq': st['exp_avg_sq'].cpu().numpy()})
+    out.update({f'track_{k}': np.asarray(v) for k, v in self.tracks.items()})
+    return out
+
+
+@patch
+def load_state(self: StrengthTuner, arrays: dict) -> None:
+    "Take up the state saved by `state_arrays`."
+    with torch.no_grad():
+        self.a.copy_(torch.from_numpy(arrays['a'])); self.b.copy_(torch.from_numpy(arrays['b']))
+    for i, p in enumerate((self.a, self.b)):
+        self.opt.state[p] = {k: torch.as_tensor(arrays[f'adam{i}_{k}']).to(self.dev if k != 'step' else 'cpu').clone()
+                             for k in ('step', 'exp_avg', 'exp_avg_sq')}
+    self.step = int(arrays['step'])
+    self.ema = {'loss': float(arrays['ema_loss']), 'alphas': arrays['ema_alphas'], 'betas': arrays['ema_betas']}
+    self.tracks = {k: list(arrays[f'track_{k}']) for k in TRACKS}
+
+# %% ../nbs/12_tuning.ipynb #da4c1657
+def tuning_case(inversion_dir, case, invstep=None, real=None) -> dict:
+    "What the tuner needs of one case: its codes (and noise maps) and its normalised real ensemble (`real`, when the codes file has none)."
+    inv = load_codes(inversion_dir, case, invstep)
+    if 'real' not in inv:
+        if real is None: raise InputError(f'{inversion_dir}: the codes of {case_name(*case)} come without their real '
+                                          'ensemble: give the directory of Rsemble_*.npy files (--pack_dir)')
+        inv['real'] = np.asarray(real, np.float32)
+    return inv
+
+
+def tune_strengths(g: Generator, stats: LatentStats, inversions: dict, base: PerturbationConfig, cfg: TuningConfig,
+                   out_dir, var_names, normaliser: Normaliser | None = None, inputs: dict | None = None,
+                   progress: bool = True, info: DistInfo | None = None) -> TuningResult:
+    "Tune alphas and betas on `inversions` ({case: `tuning_case(...)`}) as a resumable job in `out_dir`; write the tuned settings there."
+    info, out_dir = info or DistInfo(), Path(out_dir)
+    cases = sorted(inversions)
+    tuner = StrengthTuner(g, stats, [inversions[c] for c in cases], base, cfg, var_names, normaliser)
+    manifest = JobManifest('tuning', weights_fingerprint(g), {**cfg.tuning_settings(), **base.perturbation_settings()},
+                           inputs={**(inputs or {}), 'cases': [case_name(*c) for c in cases]})
+    stretches = [(s, min(s + cfg.save_every, cfg.steps)) for s in range(0, cfg.steps, cfg.save_every)]
+    name_of = lambda stretch: f'tuning_state_{stretch[1]:06d}'
+
+    def compute(group):
+        (start, stop), = group
+        if start > tuner.step: tuner.load_state(load_npz(out_dir / f'{name_of((None, start))}.npz'))
+        tuner.run(stop, progress, info)
+        return {group[0]: tuner.state_arrays()}
+
+    run_cases(manifest, out_dir, stretches, compute, name_of=name_of, work_of=lambda s: s[1] - s[0], split=False,
+              desc='tuning', unit='steps', info=info, progress=progress)
+    tuner.load_state(load_npz(out_dir / f'{name_of(stretches[-1])}.npz'))
+    result = tuner.result()
+    if info.is_main: _write_tuned(out_dir, base, result)
     return result
+
+
+def _write_tuned(out_dir: Path, base: PerturbationConfig, result: TuningResult) -> None:
+    "`perturbation.yaml`, `tuning_tracks.npz`, `ema_alphas.npy`, `ema_betas.npy` of a tuning."
+    base.replace(alphas=[float(v) for v in result.alphas], betas=[float(v) for v in result.betas]).save(out_dir / 'perturbation.yaml')
+    atomic_save_npz(out_dir / 'tuning_tracks.npz', result.tracks)
+    atomic_save_npy(out_dir / 'ema_alphas.npy', result.tracks['alphas_ema'])
+    atomic_save_npy(out_dir / 'ema_betas.npy', result.tracks['betas_ema'])

@@ -15,12 +15,15 @@ import numpy as np
 from matplotlib.collections import QuadMesh
 from matplotlib.quiver import Quiver
 
-from .data import EnsembleStore, Normaliser
-from .inversion import LatentStats, case_name, crop_fields, load_inversion
+from .data import EnsembleStore, Normaliser, crop_fields
+from .files import InputError
+from .inversion import LatentStats
+from .jobs import case_name, load_case
 from .metrics import bias_map, spread_ratio_map
 from .networks import Generator
 from .perturbation import SAMPLE_RULES, PerturbationConfig, enrich_case
-from .plots import colour_scales, colourbar_label, draw_panel, grid, map_axes
+from .pipeline import TUNING_SUBDIR
+from .plots import colour_scales, colourbar_label, draw_panel, map_axes
 
 # %% auto #0
 __all__ = ['MapCanvas', 'EnsembleExplorer', 'layer_resolution', 'layer_groups', 'PerturbationTuner']
@@ -64,10 +67,10 @@ class EnsembleExplorer:
         self.store, self.crop = store, crop
         self.dirs = {'reconstruction': inversion_dir and Path(inversion_dir), 'enriched': enriched_dir and Path(enriched_dir)}
         self.cases = list(cases or store.cases())
-        if not self.cases: raise ValueError('no cases to explore')
+        if not self.cases: raise InputError('no cases to explore')
         first = self.load(*self.cases[0])
-        size = first['real'].shape[-1]
-        lon, lat = (lon, lat) if lon is not None else grid(size)
+        lon, lat = (lon, lat) if lon is not None else (store.grid() or (None, None))
+        if lon is not None and crop is not None: lon, lat = crop_fields(lon, crop), crop_fields(lat, crop)
         self.canvas = MapCanvas(3, lon, lat)
         hours = store.lead_hours() or {}
         self.case = widgets.Dropdown(options=[(f'{d}  +{hours[lt]:g} h' if lt in hours else f'{d}  lead {lt}', (d, lt)) for d, lt in self.cases],
@@ -86,7 +89,7 @@ class EnsembleExplorer:
         sets = {'real': crop_fields(self.store.ensemble(date, lt), self.crop)}
         for name, key in (('reconstruction', 'reconstruction_physical'), ('enriched', 'members')):
             path = self.dirs[name] and self.dirs[name] / f'{case_name(date, lt)}.npz'
-            if path and path.is_file(): sets[name] = load_inversion(path)[key]
+            if path and path.is_file(): sets[name] = load_case(self.dirs[name], (date, lt))[key]
         return sets
 
     def redraw(self) -> float:
@@ -104,9 +107,9 @@ class EnsembleExplorer:
         self.status.value = f'<small>{", ".join(sets)}; drawn in {seconds:.2f} s</small>'
         return seconds
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+    def _repr_mimebundle_(self, **kwargs):
+        "Shown as its widget in JupyterLab."
+        return self.widget._repr_mimebundle_(**kwargs)
 
 # %% ../nbs/19_widgets.ipynb #4cd84abd
 def layer_resolution(row: int, size: int) -> int:
@@ -130,13 +133,13 @@ def _slider(description: str, value: float, high: float, disabled: bool = False)
 
 class PerturbationTuner:
     "Per-layer perturbation strengths of one inverted case, tuned by eye: live spread maps and scores, saved for `enrich`."
-    def __init__(self, g: Generator, stats: LatentStats, inversion: dict, normaliser: Normaliser, pack_dir=None,
+    def __init__(self, g: Generator, stats: LatentStats, inversion: dict, normaliser: Normaliser, inversion_dir=None,
                  base: PerturbationConfig | None = None, variable: str = 't2m', beta_max: float = 2., lon=None, lat=None):
         self.g, self.stats, self.inv, self.normaliser = g, stats, inversion, normaliser
-        self.pack_dir = Path(pack_dir) if pack_dir is not None else None
+        self.save_dir = Path(inversion_dir) / TUNING_SUBDIR if inversion_dir is not None else None
         self.var_names = [str(v) for v in inversion['var_names']]
         self.real = normaliser.denormalise(inversion['real'])
-        base = base or PerturbationConfig()
+        self.base = base = base or PerturbationConfig()
         alphas, betas, _ = (t.tolist() for t in base.layer_vectors(g.n_latent))
         self.groups = layer_groups(g.n_latent, g.size)
         self.group_alpha = {k: _slider(f'α {k}', float(np.mean([alphas[i] for i in rows])) if rows else 0., 1., not rows)
@@ -152,8 +155,8 @@ class PerturbationTuner:
         self.save_button = widgets.Button(description='Save', button_style='primary', icon='save',
                                           tooltip='write perturbation.yaml where `enriching-gan enrich` reads it')
         self.scores = widgets.HTML()
-        self.canvas = MapCanvas(2, *((lon, lat) if lon is not None else grid(g.size)))
-        self.seed, self._syncing = base.seed, False
+        self.canvas = MapCanvas(2, lon, lat)
+        self._syncing = False
         for k in self.groups:
             self.group_alpha[k].observe(lambda ch, k=k: self._set_group(k, self.layer_alpha, ch['new']), 'value')
             self.group_beta[k].observe(lambda ch, k=k: self._set_group(k, self.layer_beta, ch['new']), 'value')
@@ -186,13 +189,13 @@ class PerturbationTuner:
             self.group_alpha[group].disabled = self.group_beta[group].disabled = on or not rows
 
     def config(self) -> PerturbationConfig:
-        "The settings shown by the sliders."
-        return PerturbationConfig(sample_rule=self.rule.value, alphas=[round(s.value, 4) for s in self.layer_alpha],
-                                  betas=[round(s.value, 4) for s in self.layer_beta], N_samples=self.n_samples.value, seed=self.seed)
+        "The settings shown by the sliders, on top of the settings the tuner started from (style mask, conditioning members, ...)."
+        return self.base.replace(sample_rule=self.rule.value, alphas=[round(s.value, 4) for s in self.layer_alpha],
+                                 betas=[round(s.value, 4) for s in self.layer_beta], N_samples=self.n_samples.value)
 
     def update(self) -> dict[str, float]:
         "Draw a new ensemble with the current settings, redraw the spread maps and the scores; returns the scores."
-        self.members = enrich_case(self.g, self.inv, self.config(), self.stats, self.normaliser)['members']
+        self.members = enrich_case(self.g, self.inv, self.config(), self.stats, self.normaliser, self.var_names)['members']
         var = self.variable.value
         scale = colour_scales([self.real, self.members], self.var_names, var)
         self.canvas.draw([(self.real, self.var_names, var, 'spread', scale, f'real ({len(self.real)}): spread'),
@@ -211,12 +214,13 @@ class PerturbationTuner:
         return {'spread ratio': float(np.median(spread_ratio_map(gen, real))), 'mean bias': float(bias_map(gen, real).mean())}
 
     def save(self) -> Path:
-        "Write the current settings to `pack_dir/perturbation.yaml`."
-        if self.pack_dir is None: raise ValueError('no pack_dir: give the inversion directory to save the settings where `enrich` reads them')
-        path = self.config().save(self.pack_dir / 'perturbation.yaml')
+        "Write the current settings to `inversion_dir/tuning/perturbation.yaml`, where `enrich` reads them by default."
+        if self.save_dir is None:
+            raise InputError('no inversion_dir: give the inversion directory to save the settings where `enrich` reads them')
+        path = self.config().save(self.save_dir / 'perturbation.yaml')
         self.scores.value += f'<br>saved to {path}'
         return path
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+    def _repr_mimebundle_(self, **kwargs):
+        "Shown as its widget in JupyterLab."
+        return self.widget._repr_mimebundle_(**kwargs)

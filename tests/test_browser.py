@@ -22,18 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 NOTEBOOK = '''\
 from pathlib import Path
+from enriching_gan.checkpoints import load_checkpoint
 from enriching_gan.data import EnsembleStore, NormalisationConfig, Normaliser
-from enriching_gan.inversion import latent_stats_for, load_inversion
-from enriching_gan.networks import load_checkpoint
+from enriching_gan.inversion import latent_stats_for
+from enriching_gan.jobs import load_case
 from enriching_gan.widgets import EnsembleExplorer, PerturbationTuner
 run = Path({run!r})
 ncfg = NormalisationConfig.from_yaml(run / 'data' / 'dataset_handler_config.yaml')
 store = EnsembleStore(run / 'data', ['u', 'v', 't2m'], normaliser=Normaliser.load(run / 'data' / 'stats', ncfg, ['u', 'v', 't2m']))
 g = load_checkpoint(run / 'ckpt.pt')['g_ema'].eval()
 latent = latent_stats_for(g, run / 'ckpt.pt')
-case = sorted((run / 'inv').glob('*.npz'))[0]
 explorer = EnsembleExplorer(store, run / 'inv', run / 'enriched', store.cases())
-tuner = PerturbationTuner(g, latent, load_inversion(case), store.normaliser, pack_dir=run / 'inv')
+tuner = PerturbationTuner(g, latent, load_case(run / 'inv', store.cases()[0]), store.normaliser, inversion_dir=run / 'inv')
 display(explorer, tuner)
 '''
 
@@ -59,7 +59,8 @@ def small_run(tmp_path_factory) -> Path:
     import torch
     from enriching_gan.data import EnsembleStore, NormalisationConfig, Normaliser
     from enriching_gan.inversion import InversionConfig, invert_ensembles, latent_stats_for
-    from enriching_gan.networks import Generator, save_checkpoint
+    from enriching_gan.checkpoints import save_checkpoint
+    from enriching_gan.networks import Generator
     from enriching_gan.perturbation import PerturbationConfig, enrich_ensembles
     from enriching_gan.synthetic import make_synthetic_dataset
     run = tmp_path_factory.mktemp('browser')
@@ -148,7 +149,7 @@ def test_widgets_redraw_in_jupyterlab(jupyterlab, browser, small_run):
     page.locator('button.jupyter-button', has_text='Save').click()
     page.wait_for_function('[...document.querySelectorAll(".widget-html-content")].some(e => e.innerText.includes("saved to"))', timeout=60_000)
     import yaml
-    assert yaml.safe_load((small_run / 'inv' / 'perturbation.yaml').read_text())['betas'][:3] == [1.9] * 3
+    assert yaml.safe_load((small_run / 'inv' / 'tuning' / 'perturbation.yaml').read_text())['betas'][:3] == [1.9] * 3
     page.close()
 
 
@@ -169,14 +170,22 @@ def test_docs_site_pages_load(docs_site, browser):
     site, url = docs_site
     pages = json.loads((site / 'pages.json').read_text())
     names = {p['page'] for p in pages}
-    assert {'index.html', '08_metrics.html', '10_widgets.html', 'tutorials_tutorial_end_to_end.html'} <= names
+    assert {'index.html', 'metrics.html', 'widgets.html', 'tutorials/tutorial_end_to_end.html'} <= names
     page = browser.new_page()
+    requested = []
+    page.on('request', lambda request: requested.append(request.url))
     for entry in pages:
         response = page.goto(f'{url}/{entry["page"]}')
         assert response.status == 200 and page.locator('nav.eg-nav a').count() == len(pages), entry
         assert entry['title'] in page.inner_text('body')
-    page.goto(f'{url}/08_metrics.html')
+    page.goto(f'{url}/metrics.html')
     assert page.locator('h3:has-text("crps_fair"), h2:has-text("crps_fair")').count() >= 1      # API docs from show_doc
     assert 'Fair CRPS of the ensemble' in page.inner_text('body')
     page.screenshot(path=str(site / 'metrics-page.png'), full_page=True)
+    page.locator('a:has-text("source")').first.click()                    # the module's source, inside the site
+    page.wait_for_load_state()
+    assert page.url.startswith(f'{url}/src/enriching_gan/metrics.py.html#L-')
+    assert 'def crps_fair' in page.inner_text('body')
     page.close()
+    outside = [u for u in requested if not u.startswith((url, 'data:'))]
+    assert not outside, f'the docs site loaded {outside}: it must work offline'

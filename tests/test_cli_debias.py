@@ -56,4 +56,4 @@ def test_infer_on_two_ranks_matches_one(trained):
 
 def test_bad_method_is_one_line():
     r = run('infer', '--run_dir', 'x', '--output_dir', 'y', '--method', 'leapfrog')
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "invalid choice: 'leapfrog'" in r.stderr
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "method must be one of euler, heun, rk4, got 'leapfrog'" in r.stderr

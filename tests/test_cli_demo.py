@@ -94,10 +94,15 @@ def test_help(capsys, command):
 
 
 @pytest.mark.parametrize('args, message', [
-    (['demo', '--scale', 'huge'], "invalid choice: 'huge'"),
-    (['synth', '--size', 'big'], "invalid int value: 'big'"),
-    (['evaluate', '--enriched_dir', 'x', '--output_dir', 'y'], 'missing --real_data_dir'),
-    (['train', '--data_dir', 'nowhere', '--amp', 'fp8'], 'amp must be auto, bf16 or off'),
+    (['demo', '--scale', 'huge'], "scale must be one of tiny, cpu, gpu, got 'huge'"),
+    (['synth', '--size', 'big'], "size must be an integer, got 'big'"),
+    (['evaluate', '--enriched_dir', 'x', '--output_dir', 'y'], 'missing real_data_dir'),
+    (['train', '--data_dir', 'nowhere', '--amp', 'fp8'], "amp must be one of auto, bf16, off, got 'fp8'"),
+    (['train', '--data_dir', 'nowhere', '--total_steps', 'ten'], "total_steps must be an integer, got 'ten'"),
+    (['invert', '--ckpt_dir', 'c', '--real_data_dir', 'd', '--output_dir', 'o', '--invstep', '2.7'],
+     'invstep must be an integer, got 2.7'),
+    (['train', '--data_dir', 'nowhere', '--device', 'cuda'], "device 'cuda': no CUDA device is available"),
+    (['demo', '--device', 'cuda', '--out', '/nonexistent/never'], "device 'cuda': no CUDA device is available"),
     (['demo', '--frobnicate'], 'unrecognized arguments: --frobnicate'),
 ])
 def test_bad_flags_one_line(capsys, monkeypatch, args, message):

@@ -12,7 +12,8 @@ import torch
 import yaml
 
 from conftest import run_killing_one_worker, torchrun
-from enriching_gan.networks import Generator, save_checkpoint
+from enriching_gan.checkpoints import save_checkpoint
+from enriching_gan.networks import Generator
 
 CLI = [sys.executable, '-m', 'enriching_gan.cli']
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
@@ -59,13 +60,13 @@ def test_two_ranks_make_the_files_of_one(setup, tmp_path):
     manifest = json.loads((tmp_path / 'inv2' / 'manifest.json').read_text())
     assert manifest['kind'] == 'inversion' and len(manifest['done']) == 9 and manifest['settings']['invstep'] == 10
     for ranks in (1, 2):
-        r = run(['tune', *common(setup), '--pack_dir', str(tmp_path / f'inv{ranks}'), '--steps', '4', '--N_samples', '6',
+        r = run(['tune', *common(setup), '--fake_data_dir', str(tmp_path / f'inv{ranks}'), '--steps', '4', '--n_samples', '6',
                  '--cases_per_step', '3'], ranks)
         assert r.returncode == 0, r.stderr[-3000:]
-    tuned = [yaml.safe_load((tmp_path / f'inv{n}' / 'perturbation.yaml').read_text()) for n in (1, 2)]
+    tuned = [yaml.safe_load((tmp_path / f'inv{n}' / 'tuning' / 'perturbation.yaml').read_text()) for n in (1, 2)]
     np.testing.assert_allclose(tuned[0]['betas'], tuned[1]['betas'], atol=1e-4)   # the loss is averaged over ranks
     for ranks in (1, 2):
-        r = run(['enrich', *common(setup), '--pack_dir', str(tmp_path / 'inv1'), '--output_dir', str(tmp_path / f'enr{ranks}'),
+        r = run(['enrich', *common(setup), '--data_dir', str(tmp_path / 'inv1'), '--output_dir', str(tmp_path / f'enr{ranks}'),
                  '--N_samples', '10'], ranks)
         assert r.returncode == 0, r.stderr[-3000:]
     assert_same_outputs(tmp_path / 'enr1', tmp_path / 'enr2', 'members')
@@ -81,7 +82,7 @@ def test_resume_with_another_number_of_ranks_and_refuse_mixing(setup, tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert len(list(out.glob('*.npz'))) == 9 and all(out.joinpath(n).stat().st_mtime_ns == t for n, t in first.items())
     r = run([*inv, '--invstep', '20'], 1)
-    assert r.returncode == 2 and 'other settings (invstep 10 there, 20 now)' in r.stderr
+    assert r.returncode == 2 and 'invstep 10 there, 20 now' in r.stderr
 
 
 def test_killed_rank_is_restarted_and_nothing_is_missing(setup, tmp_path):
