@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from enriching_gan.cli import DEMO_SCALES, demo
+from enriching_gan.pipeline import DEMO_SCALES, demo
 from _timing import print_table
 
 ROWS = ['fair CRPS', 'spread-skill ratio', 'outlier fraction', 'outlier fraction if reliable',

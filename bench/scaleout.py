@@ -16,7 +16,8 @@ from pathlib import Path
 
 import torch
 
-from enriching_gan.networks import Generator, save_checkpoint
+from enriching_gan.checkpoints import save_checkpoint
+from enriching_gan.networks import Generator
 from enriching_gan.synthetic import make_synthetic_dataset
 from _timing import device_name, print_table
 
@@ -56,7 +57,7 @@ def main():
         for n in [int(v) for v in args.processes.split(',')]:
             threads = 1 if cuda else max(cores // n, 1)
             inv = launch(['invert', *common, '--invstep', str(args.invstep), '--output_dir', str(tmp / f'inv{n}')], n, threads)
-            enr = launch(['enrich', *common, '--pack_dir', str(tmp / f'inv{n}'), '--N_samples', str(args.samples),
+            enr = launch(['enrich', *common, '--data_dir', str(tmp / f'inv{n}'), '--N_samples', str(args.samples),
                           '--output_dir', str(tmp / f'enr{n}')], n, threads)
             rows.append({'processes': n, 'threads each': threads, 'inversion s': f'{inv:.1f}',
                          'inverted ensembles/h': f'{args.ensembles * 3600 / inv:.0f}', 'enrichment s': f'{enr:.1f}',

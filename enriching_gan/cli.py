@@ -98,7 +98,8 @@ def _resume_flag(p: argparse.ArgumentParser) -> None:
 
 
 def _gpu_scale_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument('--gpu-scale', dest='scale', action='store_const', const='gpu', help='the same as --scale gpu')
+    p.add_argument('--gpu-scale', dest='scale', action='store_const', const='gpu', default=argparse.SUPPRESS,
+                   help='the same as --scale gpu')
 
 
 COMMANDS = {

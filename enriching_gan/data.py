@@ -15,12 +15,13 @@ import yaml
 from tqdm.auto import tqdm
 
 from .files import InputError, atomic_save_npz, atomic_write, load_npz
+from .settings import Settings, option
 
 # %% auto #0
 __all__ = ['VARIABLES', 'UNITS', 'LABEL_COLUMNS', 'NORMALISATION_TYPES', 'GRID_FILE', 'DataError', 'variable_indices',
-           'stored_variables', 'read_labels', 'write_labels', 'load_sample', 'stored_layout', 'crop_fields',
-           'NormalisationConfig', 'rain_forward', 'rain_inverse', 'gaussian_blur', 'Normaliser', 'compute_statistics',
-           'FieldDataset', 'write_grid', 'read_grid', 'read_dates_file', 'EnsembleStore']
+           'statistics_indices', 'stored_variables', 'read_labels', 'write_labels', 'load_sample', 'stored_layout',
+           'crop_fields', 'NormalisationConfig', 'rain_forward', 'rain_inverse', 'gaussian_blur', 'Normaliser',
+           'compute_statistics', 'FieldDataset', 'write_grid', 'read_grid', 'read_dates_file', 'EnsembleStore']
 
 # %% ../nbs/06_data.ipynb #61dcf546
 VARIABLES = ('rr', 'u', 'v', 't2m', 'orog', 'z500', 't850', 'tpw850')
@@ -40,6 +41,15 @@ def variable_indices(var_names, file_variables=VARIABLES) -> list[int]:
     return [list(file_variables).index(v) for v in var_names]
 
 # %% ../nbs/06_data.ipynb #de49d4a3
+def statistics_indices(var_names, n_values: int, path) -> list[int]:
+    "Positions of `var_names` in a statistics file of `n_values` values (one per stored variable), named when too short."
+    short = [v for v in var_names if v in VARIABLES and VARIABLES.index(v) >= n_values]
+    if short:
+        raise DataError(f'{path}: statistics of the wrong length: {n_values} values, too few for {short[0]} (stored '
+                        f'variable {VARIABLES.index(short[0]) + 1} of {", ".join(VARIABLES)})')
+    return variable_indices(var_names, stored_variables(n_values))
+
+
 def stored_variables(n_vars: int) -> tuple[str, ...]:
     "Names of the variables in a sample file of `n_vars` variables: the first `n_vars` of `VARIABLES`."
     if not 1 <= n_vars <= len(VARIABLES):
@@ -79,6 +89,10 @@ def read_labels(path) -> pd.DataFrame:
     if dup.any():
         r = df[dup].iloc[0]
         raise DataError(f'{path}: duplicate sample for Date {r.Date}, LeadTime {r.LeadTime}, Member {r.Member}')
+    twice = df['Name'][df['Name'].duplicated()]
+    if len(twice): raise DataError(f'{path}: sample {twice.iloc[0]!r} is listed twice (as two members or forecasts)')
+    outside = [n for n in df['Name'] if Path(n).is_absolute() or '..' in Path(n).parts]
+    if outside: raise DataError(f'{path}: sample name {outside[0]!r} points outside the data directory')
     return df
 
 
@@ -88,7 +102,7 @@ def write_labels(df: pd.DataFrame, path) -> Path:
 
 # %% ../nbs/06_data.ipynb #af914932
 def load_sample(path, var_idx=None, crop=None, n_file_vars: int | None = None) -> np.ndarray:
-    "Variables `var_idx` (all by default) of the sample at `path`, in the window `crop=(i0, i1, j0, j1)`, checked."
+    "Variables `var_idx` (default all) of the sample at `path`, cropped to `crop=(i0, i1, j0, j1)`; checked float32."
     path = Path(path)
     if not path.is_file(): raise DataError(f'{path}: sample file not found')
     try: arr = np.load(path, mmap_mode='r', allow_pickle=False)
@@ -129,44 +143,28 @@ NORMALISATION_TYPES = ('mean', 'minmax', 'None')
 
 
 @dataclass
-class NormalisationConfig:
-    "The settings of the original `dataset_handler_config.yaml`."
-    type: str = 'mean'
-    per_pixel: bool = False
-    blur_iteration: int = 1
-    stat_folder: str = ''
-    stat_version: str = 'rr'
-    log_transform_iteration: int = 1
-    symetrization: bool = False
-    gaussian_std: float = 0.
+class NormalisationConfig(Settings):
+    "The settings of the original `dataset_handler_config.yaml` (read from and written to its nested layout)."
+    type: str = option('mean', 'normalisation: mean, minmax or None', choices=NORMALISATION_TYPES)
+    per_pixel: bool = option(False, 'statistics per grid point instead of per variable')
+    blur_iteration: int = option(1, 'Gaussian passes over per-pixel rain statistics', ge=0)
+    stat_folder: str = option('', 'folder of the statistics files, relative to the data directory')
+    stat_version: str = option('rr', 'tag in the statistics file names')
+    log_transform_iteration: int = option(1, 'rain -> log(1 + rain), this many times', ge=0)
+    symetrization: bool = option(False, 'random sign of the rain in training (a symmetric rain distribution)')
+    gaussian_std: float = option(0., 'training only: noise of this std where the rain is below it', ge=0)
 
     def __post_init__(self):
-        self.type = str(self.type)
-        if self.type not in NORMALISATION_TYPES:
-            raise DataError(f'normalization type must be one of {", ".join(NORMALISATION_TYPES)}, got {self.type!r}')
-        if self.log_transform_iteration < 0 or self.blur_iteration < 0:
-            raise DataError('log_transform_iteration and blur_iteration must be >= 0')
+        self.type = str(self.type)                 # YAML reads the original's None (no scaling) as null or text
+        super().__post_init__()
 
     @classmethod
     def from_dict(cls, d: dict, where: str = 'normalisation config') -> 'NormalisationConfig':
-        "Settings from the nested dict of the original YAML; unknown keys are an error."
+        "Settings from the nested dict of the original YAML (or a flat one)."
         d = dict(d or {})
         norm, rr = dict(d.pop('normalization', None) or {}), dict(d.pop('rr_transform', None) or {})
         for_rr = dict(norm.pop('for_rr', None) or {})
-        flat = {**d, **norm, **rr, **for_rr}
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(flat) - known)
-        if unknown: raise DataError(f'{where}: unknown setting(s) {", ".join(unknown)}')
-        return cls(**flat)
-
-    @classmethod
-    def from_yaml(cls, path) -> 'NormalisationConfig':
-        "Settings from an original-layout `dataset_handler_config.yaml`."
-        path = Path(path)
-        if not path.is_file(): raise DataError(f'{path}: normalisation config not found')
-        try: d = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as e: raise DataError(f'{path}: malformed YAML ({e})') from None
-        return cls.from_dict(d, str(path))
+        return super().from_dict({**d, **norm, **rr, **for_rr}, where)
 
     def to_dict(self) -> dict:
         "The nested dict of the original YAML."
@@ -252,7 +250,7 @@ class Normaliser:
                 raise DataError(f'{path}: statistics of the wrong length: {s.shape[0]} values for {n_file_vars} '
                                 'stored variables')
             if not np.isfinite(s).all(): raise DataError(f'{path}: contains NaN or infinite values')
-            stats[kind] = s[variable_indices(var_names, stored_variables(n_file_vars))]
+            stats[kind] = s[statistics_indices(var_names, n_file_vars, path)]
         return cls(config, list(var_names), stats, n_file_vars, str(stat_dir))
 
     def check_matches(self, file_variables, where) -> None:
@@ -425,7 +423,9 @@ def read_dates_file(path) -> list[str]:
     "Dates (YYYY-MM-DD) listed in a CSV: the column `Date` or `date`, else the first column."
     path = Path(path)
     if not path.is_file(): raise DataError(f'{path}: dates file not found')
-    df = pd.read_csv(path, dtype=str)
+    try: df = pd.read_csv(path, dtype=str)
+    except pd.errors.EmptyDataError: df = pd.DataFrame()
+    if df.empty: raise DataError(f'{path}: no dates listed (expected a column Date of YYYY-MM-DD dates)')
     col = next((c for c in ('Date', 'date') if c in df.columns), df.columns[0])
     dates = pd.to_datetime(df[col], format='%Y-%m-%d', errors='coerce')
     if dates.isna().any():
@@ -504,8 +504,13 @@ class EnsembleStore:
 
     def ensemble(self, date: str, lead_time: int, normalised: bool = False) -> np.ndarray:
         "The members (N, V, H, W) of the forecast of `date` at `lead_time`, ordered by member."
-        x = np.stack([load_sample(self.data_dir / f'{n}.npy', self.var_idx, n_file_vars=self.n_file_vars)
-                      for n in self._names(date, lead_time)])
+        names = self._names(date, lead_time)
+        members = [load_sample(self.data_dir / f'{n}.npy', self.var_idx, n_file_vars=self.n_file_vars) for n in names]
+        odd = next((n for n, m in zip(names, members) if m.shape != members[0].shape), None)
+        if odd is not None:
+            raise DataError(f'{self.data_dir / odd}.npy: fields of {members[names.index(odd)].shape[-2:]} where the other '
+                            f'members of {date} lead time {lead_time} have {members[0].shape[-2:]}')
+        x = np.stack(members)
         if not normalised: return x
         if self.normaliser is None: raise DataError('normalised ensembles need a Normaliser')
         return self.normaliser.normalise(x)

@@ -285,8 +285,7 @@ def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: Inver
     def compute(group):
         reals = [crop_fields(store.ensemble(*c, normalised=True), crop) for c in group]
         seeds = [member_seed(seed, c[0], c[1], m) for c, r in zip(group, reals) for m in range(len(r))]
-        res = project(g, torch.from_numpy(np.concatenate(reals)).to(dev), cfg, stats, seeds,
-                      progress=progress and not (info and info.distributed))
+        res = project(g, torch.from_numpy(np.concatenate(reals)).to(dev), cfg, stats, seeds)   # the job's line shows progress
         out, start = {}, 0
         for c, real in zip(group, reals):
             sl = slice(start, start + len(real)); start += len(real)

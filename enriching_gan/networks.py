@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .ops import bias_act, upfirdn2d
+from .settings import Settings, option
 
 # %% auto #0
 __all__ = ['MODCONV_MODES', 'NOISE_MODES', 'channel_table', 'GeneratorConfig', 'make_kernel', 'EqualLinear', 'EqualConv2d',
@@ -29,30 +30,17 @@ def channel_table(channel_multiplier: int = 2, channel_max: int = 512) -> dict[i
 
 # %% ../nbs/04_networks.ipynb #6f047bcc
 @dataclass
-class GeneratorConfig:
+class GeneratorConfig(Settings):
     "Constructor settings of a `Generator`; saved in every checkpoint."
-    size: int = 256                 # output height = width, a power of two in 8..1024
-    nb_var: int = 3                 # number of output variables (channels)
-    style_dim: int = 512            # dimension of z and w
-    n_mlp: int = 8                  # layers of the mapping network
-    channel_multiplier: int = 2
-    channel_max: int = 512
-    use_noise: bool = True          # noise injection on (False multiplies the noise term by zero)
-    tanh_rr: bool = False           # tanh on output channel 0 (rain) only
-    lr_mlp: float = 0.01            # learning-rate multiplier of the mapping network
-
-    def __post_init__(self):
-        if self.size not in [2 ** i for i in range(3, 11)]:
-            raise ValueError(f'size must be a power of two between 8 and 1024, got {self.size}')
-        for name in ('nb_var', 'style_dim', 'n_mlp', 'channel_multiplier', 'channel_max'):
-            if getattr(self, name) < 1: raise ValueError(f'{name} must be at least 1, got {getattr(self, name)}')
-
-    @classmethod
-    def from_dict(cls, d: dict) -> 'GeneratorConfig':
-        "Settings from a dict; unknown keys are an error that names them."
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown: raise ValueError(f'unknown generator settings: {sorted(unknown)}')
-        return cls(**d)
+    size: int = option(256, 'output height = width', choices=tuple(2 ** i for i in range(3, 11)))
+    nb_var: int = option(3, 'number of output variables (channels)', ge=1)
+    style_dim: int = option(512, 'dimension of z and w', ge=1)
+    n_mlp: int = option(8, 'layers of the mapping network', ge=1)
+    channel_multiplier: int = option(2, 'channel multiplier of the resolutions from 64 px on', ge=1)
+    channel_max: int = option(512, 'cap on the channels per resolution', ge=1)
+    use_noise: bool = option(True, 'noise injection on (False multiplies the noise term by zero)')
+    tanh_rr: bool = option(False, 'tanh on output channel 0 (rain) only')
+    lr_mlp: float = option(0.01, 'learning-rate multiplier of the mapping network', gt=0)
 
 # %% ../nbs/04_networks.ipynb #77400cff
 def make_kernel(k) -> torch.Tensor:

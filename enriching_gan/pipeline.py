@@ -149,12 +149,15 @@ def latent_stats_of(s: GeneratorSource, g: Generator, ckpt_path, info: DistInfo)
 
 
 def _select(store: EnsembleStore, sel: CaseSelection) -> list:
-    "The cases of `sel`; every lead time asked for must exist in the data."
+    "The cases of `sel`; every lead time asked for must exist in the data; a relative dates file is looked up as given, then in the data directory (as the original scripts did)."
     if sel.leadtimes:
         missing = sorted(set(sel.leadtimes) - set(store.lead_times))
         if missing: raise InputError(f'{store.data_dir}: no lead time {", ".join(map(str, missing))} in the data '
                                      f'(it has {", ".join(map(str, store.lead_times))})')
-    return store.select(sel.date_start, sel.date_stop, sel.dates_file, sel.leadtimes)
+    dates_file = sel.dates_file
+    if dates_file and not Path(dates_file).is_file() and (store.data_dir / dates_file).is_file():
+        dates_file = store.data_dir / dates_file
+    return store.select(sel.date_start, sel.date_stop, dates_file, sel.leadtimes)
 
 
 def prepare(s) -> JobInputs:
@@ -218,7 +221,7 @@ class TuneSettings(TuningConfig, PerturbationConfig, CaseSelection, GeneratorSou
     pack_dir: str | None = option(None, 'directory of the normalised real ensembles Rsemble_{date}_{lt}.npy (None: '
                                         'the real members kept in the inversion files)')
     output_dir: str | None = option(None, 'where the tuned strengths are written (None: fake_data_dir/tuning)')
-    invstep: int | None = option(None, 'tune on the codes of this inversion step (None: the final codes)', ge=1)
+    invstep: int | None = option(None, 'tune on the codes of this inversion step (None: the final codes)', ge=1, aliases=('inv_step',))
     style_cut: int | None = option(None, 'the first style_cut style layers get PCA perturbations, the others random '
                                          'latents (sets style_indices)', ge=0)
 
@@ -263,7 +266,7 @@ class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
     beta_dir: str | None = option(None, 'directory of the tuned strengths: perturbation.yaml or ema_betas.npy + '
                                         'ema_alphas.npy (None: data_dir/tuning, where `tune` writes by default)')
     betas_alphas_step: int = option(-1, 'row (tuning step) of ema_betas.npy / ema_alphas.npy to use; -1: the last')
-    invstep: int | None = option(None, 'enrich the codes of this inversion step (None: the final codes)', ge=1)
+    invstep: int | None = option(None, 'enrich the codes of this inversion step (None: the final codes)', ge=1, aliases=('inv_step',))
     add_name: str | None = option(None, 'name of the experiment: members go to output_dir/add_name')
     batch: int = option(64, 'members decoded together', ge=1)
     verbose: bool = option(False, 'print the perturbation settings used before the work')

@@ -253,7 +253,7 @@ def tune_strengths(g: Generator, stats: LatentStats, inversions: dict, base: Per
     def compute(group):
         (start, stop), = group
         if start > tuner.step: tuner.load_state(load_npz(out_dir / f'{name_of((None, start))}.npz'))
-        tuner.run(stop, progress, info)
+        tuner.run(stop, False, info)                       # the job's line shows the steps done
         return {group[0]: tuner.state_arrays()}
 
     run_cases(manifest, out_dir, stretches, compute, name_of=name_of, work_of=lambda s: s[1] - s[0], split=False,
