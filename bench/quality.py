@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from enriching_gan.pipeline import DEMO_SCALES, demo
+from enriching_gan.pipeline import DEMO_SCALES, DemoSettings, demo
 from _timing import print_table
 
 ROWS = ['fair CRPS', 'spread-skill ratio', 'outlier fraction', 'outlier fraction if reliable',
@@ -39,7 +39,7 @@ def main():
     args = p.parse_args()
     out = Path(args.out or Path(__file__).parent / 'results' / f'quality_{args.scale}')
     sc = DEMO_SCALES[args.scale]
-    where = demo(out, args.scale)
+    where = demo(DemoSettings(output_dir=str(out), scale=args.scale))
     doc = json.loads(Path(where['metrics json']).read_text())
     print_table(table(doc['summary']),
                 f'Grand-ensemble check, scale {args.scale}: {doc["n_cases"]} held-out ensembles at {sc.size}x{sc.size}, '

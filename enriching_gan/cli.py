@@ -9,7 +9,6 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -89,7 +88,7 @@ def run_evaluate(s: EvaluateSettings, args) -> None:
 
 
 def run_demo(s: DemoSettings, args) -> None:
-    where = demo(s.output_dir, s.scale, s.device)
+    where = demo(s)
     _say(*(f'{k}: {v}' for k, v in where.items()))
 
 
@@ -154,12 +153,17 @@ def all_commands() -> dict[str, Command]:
 
 # %% ../nbs/21_cli.ipynb #29f6f112
 class OneLineParser(argparse.ArgumentParser):
-    "An argument parser whose usage errors are one line (exit status 2)."
+    "An argument parser whose usage errors are one line (exit status 2); no abbreviated flags (`--N_sample` is an error)."
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, 'allow_abbrev': False})
+
     def error(self, message):
         self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
 
 
 ENVIRONMENT = {'STYLEGAN_DATA_DIR': ('real_data_dir', 'data_dir'), 'STYLEGAN_CODE_DIR': ('config_dir',)}
+# each variable sets the first of its settings that the command has (so it never reaches enrich's --data_dir, which
+# names the inversion output there)
 
 
 def _add_command(sub, name: str, cmd: Command) -> argparse.ArgumentParser:
@@ -197,7 +201,8 @@ def settings_values(cmd: Command, args: argparse.Namespace, environ) -> dict:
     if args.config:
         values.update(cmd.settings.canonical(read_yaml_mapping(args.config), f'--config {args.config}'))
     for var, dests in ENVIRONMENT.items():
-        if environ.get(var): values.update({d: environ[var] for d in dests if d in names and names[d] == d})
+        dest = next((d for d in dests if names.get(d) == d), None)
+        if environ.get(var) and dest: values[dest] = environ[var]
     values.update(values_from_flags(cmd.settings, args))
     return values
 
@@ -213,11 +218,12 @@ def parse_args(argv: list[str] | None = None, environ=None):
 # %% ../nbs/21_cli.ipynb #c05e5bde
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `enriching-gan` command."
-    debug = '--debug' in (argv if argv is not None else sys.argv[1:])
+    debug, finished = '--debug' in (argv if argv is not None else sys.argv[1:]), False
     try:
         cmd, settings, args = parse_args(argv)
         for notice in settings.ignored_notices(): print(f'enriching-gan: notice: {notice}', file=sys.stderr)
         cmd.run(settings, args)
+        finished = True
     except InputError as e:
         if debug: raise
         print(f'enriching-gan: error: {e}', file=sys.stderr)
@@ -227,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f'enriching-gan: failed: {type(e).__name__}: {e} (run with --debug for the traceback)', file=sys.stderr)
         return 1
     finally:
-        finish_distributed()
+        finish_distributed(wait=finished)       # after an error the other ranks are not waited for: torchrun ends them
     return 0
 
 # %% ../nbs/21_cli.ipynb #73e148f6

@@ -5,13 +5,14 @@
 # %% ../nbs/06_data.ipynb #1b7e45c8
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import hashlib
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-import yaml
 from tqdm.auto import tqdm
 
 from .files import InputError, atomic_save_npz, atomic_write, load_npz
@@ -265,6 +266,12 @@ class Normaliser:
         if t == 'mean': return s['mean'], _floored(s['std']) / 0.95
         if t == 'minmax': return (s['max'] + s['min']) / 2, _floored(s['max'] - s['min']) / 2
         return 0., 1.
+
+    def fingerprint(self) -> str:
+        "SHA-256 of the settings, variables and statistics: what a job's manifest records of its normalisation."
+        h = hashlib.sha256(json.dumps([self.config.to_dict(), self.var_names], sort_keys=True).encode())
+        for kind in sorted(self.stats): h.update(kind.encode() + np.ascontiguousarray(self.stats[kind], np.float64).tobytes())
+        return h.hexdigest()
 
     def affine(self, var: str) -> tuple[np.ndarray, np.ndarray]:
         "(offset, scale) with physical = normalised × scale + offset, for a variable other than rain."

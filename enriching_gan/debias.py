@@ -164,8 +164,9 @@ def debias_trainer(cfg: DebiasConfig, info: DistInfo | None = None, progress: bo
     if h % 2 ** (len(cfg.channels) - 1) or w % 2 ** (len(cfg.channels) - 1):
         raise DataError(f'{cfg.source_dir}: fields of {h}x{w} do not halve {len(cfg.channels) - 1} times, as the '
                         f'{len(cfg.channels)} levels of channels={cfg.channels} need: use fewer levels')
+    static = load_npy(cfg.static_file) if cfg.static_file else None      # checked before anything is written
+    static_channels(static, (h, w))
     clim_source, clim_reference = _climatologies(cfg, source, reference, cases, info)
-    static = load_npy(cfg.static_file) if cfg.static_file else None
     pairs = PairedFields(source, reference, cases, clim_source, clim_reference, static, cfg.random_pairing)
     n_vars = len(cfg.var_names)
     return FlowTrainer(cfg, pairs, cfg.output_dir, n_vars, n_vars + len(pairs.static), info, progress)

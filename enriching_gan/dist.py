@@ -67,10 +67,10 @@ def setup_distributed(device: str = 'auto') -> DistInfo:
     return DistInfo(rank, world, local, dev)
 
 
-def finish_distributed() -> None:
-    "Leave the process group, if any, once every rank is done (`barrier` first, as gloo needs)."
+def finish_distributed(wait: bool = True) -> None:
+    "Leave the process group, if any: once every rank is done (`barrier` first, as gloo needs), or at once after an error (`wait=False`: the other ranks are not waited for, torchrun ends them)."
     if dist.is_initialized():
-        dist.barrier()
+        if wait: dist.barrier()
         dist.destroy_process_group()
 
 # %% ../nbs/02_dist.ipynb #7210b9f8

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import tempfile
 import zipfile
 from pathlib import Path
@@ -15,8 +16,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['TMP_SUFFIX', 'InputError', 'atomic_write', 'atomic_torch_save', 'atomic_save_npz', 'atomic_save_npy',
-           'remove_stale_temporaries', 'load_npz', 'load_npy', 'load_torch', 'readable']
+__all__ = ['TMP_SUFFIX', 'HOST', 'UMASK', 'InputError', 'writer_id', 'atomic_write', 'atomic_torch_save', 'atomic_save_npz',
+           'atomic_save_npy', 'remove_stale_temporaries', 'load_npz', 'load_npy', 'load_torch', 'readable']
 
 # %% ../nbs/00_files.ipynb #74691cec
 class InputError(ValueError):
@@ -24,22 +25,31 @@ class InputError(ValueError):
 
 # %% ../nbs/00_files.ipynb #608b26a2
 TMP_SUFFIX = '.tmp'
+HOST = socket.gethostname().replace('.', '-')
 
 
-def _umask() -> int:
-    "The process's file-creation mask."
+def writer_id() -> str:
+    "Host and process of this writer, as temporary file names carry them."
+    return f'{HOST}-{os.getpid()}'
+
+
+def _read_umask() -> int:
+    "The process's file-creation mask (reading it means setting it: done once, at import)."
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+UMASK = _read_umask()
 
 
 def atomic_write(path, write, text: bool = False) -> Path:
     "Call `write(file)` on a temporary file beside `path`, then rename it into place: readers never see a partial file."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{os.getpid()}.', suffix=TMP_SUFFIX)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{writer_id()}.', suffix=TMP_SUFFIX)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~UMASK)
         with os.fdopen(fd, 'w' if text else 'wb') as f: write(f)
         os.replace(tmp, path)
     except BaseException:
@@ -63,7 +73,7 @@ def atomic_save_npy(path, array) -> Path:
     return atomic_write(path, lambda f: np.save(f, np.asarray(array)))
 
 # %% ../nbs/00_files.ipynb #4e92f8e4
-_TMP_NAME = re.compile(r'^\..+\.(\d+)\.[^.]+' + re.escape(TMP_SUFFIX) + '$')
+_TMP_NAME = re.compile(r'^\..+\.(?P<host>[^.]+)-(?P<pid>\d+)\.[^.]+' + re.escape(TMP_SUFFIX) + '$')
 
 
 def _process_alive(pid: int) -> bool:
@@ -79,7 +89,7 @@ def remove_stale_temporaries(folder) -> list[Path]:
     if not folder.is_dir(): return removed
     for p in folder.iterdir():
         m = _TMP_NAME.match(p.name)
-        if m and p.is_file() and not _process_alive(int(m.group(1))):
+        if m and p.is_file() and m['host'] == HOST and not _process_alive(int(m['pid'])):
             p.unlink(missing_ok=True)
             removed.append(p)
     return removed
@@ -105,18 +115,29 @@ def load_npy(path) -> np.ndarray:
 
 
 def load_torch(path, map_location='cpu'):
-    "What `torch.save` stored in `path`, loaded with `weights_only=True`; `InputError` naming the file when it cannot be read."
+    "What `torch.save` stored in `path`, loaded with `weights_only=True`; `InputError` naming the file if unreadable."
     path = Path(path)
     if not path.is_file(): raise InputError(f'{path}: file not found')
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
-        raise InputError(f'{path}: not a loadable PyTorch file ({type(e).__name__}: {(str(e).splitlines() or ["empty"])[0]})') from None
+        first_line = (str(e).splitlines() or ['empty'])[0]
+        raise InputError(f'{path}: not a loadable PyTorch file ({type(e).__name__}: {first_line})') from None
+
+
+def _complete_npz(path) -> None:
+    with zipfile.ZipFile(path) as z: z.namelist()                   # the directory at the end of the file: complete
+
+
+def _complete_npy(path) -> None:
+    np.load(path, mmap_mode='r', allow_pickle=False)               # header read, size checked against the file's
 
 
 def readable(path) -> bool:
-    "Whether `path` is a complete file of its kind (`.npz`, `.npy`, `.pt`): what resumed jobs count as done."
-    loader = {'.npz': load_npz, '.npy': load_npy, '.pt': load_torch}.get(Path(path).suffix)
-    if loader is None: return Path(path).is_file()
-    try: loader(path)
-    except InputError: return False
+    """Whether `path` is a complete file of its kind (`.npz`, `.npy`, `.pt`): what resumed jobs count as done.
+    Cheap: the data is not read (a season's case files are checked in seconds)."""
+    check = {'.npz': _complete_npz, '.npy': _complete_npy, '.pt': load_torch}.get(Path(path).suffix)
+    if check is None: return Path(path).is_file()
+    if not Path(path).is_file(): return False
+    try: check(path)
+    except (InputError, zipfile.BadZipFile, ValueError, OSError, EOFError): return False
     return True

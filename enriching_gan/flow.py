@@ -26,7 +26,7 @@ from .checkpoints import CheckpointError, load_state_checked
 from .dist import DistInfo, barrier, reduce_mean, setup_distributed
 from .files import atomic_torch_save, load_torch
 from .settings import Settings, option
-from .train import accumulate
+from .networks import accumulate
 
 # %% auto #0
 __all__ = ['ODE_METHODS', 'FLOW_FORMAT', 'FourierTime', 'FiLMBlock', 'SelfAttention', 'VelocityUNet', 'rectified_flow_loss',

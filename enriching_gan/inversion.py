@@ -90,10 +90,13 @@ def latent_stats_for(g: Generator, ckpt_path=None, n: int = 10_000) -> LatentSta
     path = latent_stats_path(ckpt_path) if ckpt_path is not None else None
     fingerprint = weights_fingerprint(g)
     if path is not None and path.is_file():
-        saved = load_torch(path)
+        try: saved = load_torch(path)
+        except InputError: saved = None                          # a corrupt cache is computed again
         if isinstance(saved, dict) and saved.pop('model', None) == fingerprint: return LatentStats(**saved)
     stats = compute_latent_stats(g, n)
-    if path is not None: atomic_torch_save({**stats.to_dict(), 'model': fingerprint}, path)
+    if path is not None:
+        try: atomic_torch_save({**stats.to_dict(), 'model': fingerprint}, path)
+        except OSError: pass                                      # a read-only checkpoint folder: no cache
     return stats
 
 # %% ../nbs/10_inversion.ipynb #91dcc87c
@@ -268,9 +271,10 @@ def _case_arrays(res: Projection, sl: slice, real: np.ndarray, physical: np.ndar
     return arrays
 
 
-def inversion_manifest(g: Generator, cfg: InversionConfig, seed: int, crop, var_names) -> JobManifest:
-    "What an inversion's output directory is: the generator, the projection settings, the seed, crop and variables (not the batch size)."
-    settings = {**cfg.projection_settings(), 'seed': seed, 'crop': crop, 'var_names': list(var_names)}
+def inversion_manifest(g: Generator, cfg: InversionConfig, seed: int, crop, normaliser) -> JobManifest:
+    "What an inversion's output directory is: generator, projection settings, seed, crop, normalisation (not the batch size)."
+    settings = {**cfg.projection_settings(), 'seed': seed, 'crop': crop, 'var_names': list(normaliser.var_names),
+                'normalisation': normaliser.fingerprint()}
     return JobManifest('inversion', weights_fingerprint(g), settings)
 
 
@@ -292,7 +296,7 @@ def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: Inver
             out[c] = _case_arrays(res, sl, real, store.normaliser.denormalise(res.reconstruction[sl]), c, store.var_names)
         return out
 
-    return run_cases(inversion_manifest(g, cfg, seed, crop, store.var_names), out_dir, cases, compute,
+    return run_cases(inversion_manifest(g, cfg, seed, crop, store.normaliser), out_dir, cases, compute,
                      group=lambda todo: _pack(todo, sizes, max_members), work_of=lambda c: sizes[c] * cfg.invstep,
                      desc='ensembles inverted', unit='members·steps', info=info, progress=progress)
 

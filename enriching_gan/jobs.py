@@ -20,7 +20,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .dist import DistInfo, barrier, broadcast_object
-from .files import InputError, atomic_save_npz, atomic_write, load_npz, readable, remove_stale_temporaries
+from .files import (TMP_SUFFIX, InputError, atomic_save_npz, atomic_write, load_npz, readable,
+                                 remove_stale_temporaries, writer_id)
 
 # %% auto #0
 __all__ = ['case_name', 'member_seed', 'load_case', 'JobMismatch', 'JobManifest', 'CaseProgress', 'NonFiniteOutput',
@@ -87,7 +88,8 @@ class JobManifest:
         if self.kind != other.kind: out.append(f'kind {self.kind} there, {other.kind} now')
         if self.model != other.model: out.append(f'model fingerprint {self.model[:12]} there, {other.model[:12]} now')
         for what, a, b in (('', self.settings, other.settings), ('input ', self.inputs, other.inputs)):
-            out += [f'{what}{k} {a.get(k)!r} there, {b.get(k)!r} now' for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+            out += [f'{what}{k} {a.get(k)!r} there, {b.get(k)!r} now'
+                    for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
         return out
 
     def check_against(self, out_dir) -> None:
@@ -100,12 +102,16 @@ class JobManifest:
         self.done = sorted(set(old.done) | set(self.done))
 
     def claim(self, out_dir) -> None:
-        "Create the manifest exclusively before the first output; if another run created one meanwhile, it must match."
+        """Create the manifest exclusively before the first output; if another run (or rank) created one meanwhile, it
+        must match. The manifest is written in full under a temporary name and linked into place (an atomic, exclusive
+        step), so no reader ever sees it half written."""
         path = self.path(out_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
-        try: fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        tmp = path.with_name(f'.{path.name}.{writer_id()}.claim{TMP_SUFFIX}')
+        tmp.write_text(self._json())
+        try: os.link(tmp, path)
         except FileExistsError: return self.check_against(out_dir)
-        with os.fdopen(fd, 'w') as f: f.write(self._json())
+        finally: tmp.unlink(missing_ok=True)
 
     def record(self, out_dir, names) -> None:
         "Add `names` to the cases done and rewrite the manifest (atomically)."

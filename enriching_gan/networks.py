@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +19,7 @@ from .settings import Settings, option
 # %% auto #0
 __all__ = ['MODCONV_MODES', 'NOISE_MODES', 'channel_table', 'GeneratorConfig', 'make_kernel', 'EqualLinear', 'EqualConv2d',
            'FusedLeakyReLU', 'Blur', 'Upsample', 'ModulatedConv2d', 'NoiseInjection', 'StyledConv', 'ToFields',
-           'ConstantInput', 'PixelNorm', 'Generator', 'ConvLayer', 'ResBlock', 'Discriminator']
+           'ConstantInput', 'PixelNorm', 'Generator', 'accumulate', 'ConvLayer', 'ResBlock', 'Discriminator']
 
 # %% ../nbs/04_networks.ipynb #2a8ea599
 def channel_table(channel_multiplier: int = 2, channel_max: int = 512) -> dict[int, int]:
@@ -332,6 +332,13 @@ class Generator(nn.Module):
         ws = self.ws_from_z(z, z_mix, inject_index, truncation, truncation_latent)
         out = self.synthesis(ws, noise=noise, noise_mode=noise_mode)
         return (out, ws) if return_ws else out
+
+# %% ../nbs/04_networks.ipynb #804b5100
+@torch.no_grad()
+def accumulate(target: nn.Module, source: nn.Module, decay: float) -> None:
+    "target ← decay·target + (1 − decay)·source for the parameters; buffers are copied."
+    for pt, ps in zip(target.parameters(), source.parameters()): pt.lerp_(ps, 1 - decay)
+    for bt, bs in zip(target.buffers(), source.buffers()): bt.copy_(bs)
 
 # %% ../nbs/04_networks.ipynb #db62f1b2
 class ConvLayer(nn.Sequential):

@@ -149,13 +149,17 @@ def enrich_case(g: Generator, inversion: dict, cfg: PerturbationConfig, stats: L
             'sample_rule': np.array(cfg.sample_rule), 'alphas': alphas.numpy(), 'betas': betas.numpy()}
 
 # %% ../nbs/11_perturbation.ipynb #93129055
-def inversion_identity(inversion_dir, g: Generator) -> str:
-    "The identity of the inversion in `inversion_dir` (its manifest's), checked to come from `g`; codes of the original code have none."
+def inversion_identity(inversion_dir, g: Generator, normaliser: Normaliser | None = None) -> str:
+    """The identity of the inversion in `inversion_dir` (its manifest's), checked to come from `g` and, when given,
+    `normaliser`'s statistics; codes of the original code have none."""
     inv = JobManifest.load(inversion_dir)
     if inv is None: return 'codes without a manifest (original artefacts)'
     if inv.model != weights_fingerprint(g):
         raise JobMismatch(f'{inversion_dir}: its codes were inverted with another generator (fingerprint {inv.model[:12]}, '
                           f'this one {weights_fingerprint(g)[:12]}): invert again with this checkpoint')
+    if normaliser is not None and inv.settings.get('normalisation', normaliser.fingerprint()) != normaliser.fingerprint():
+        raise JobMismatch(f'{inversion_dir}: its codes were inverted with other normalisation statistics than '
+                          f'{normaliser.source or "these"}: use the statistics of the inversion, or invert again')
     return inv.identity()
 
 
@@ -165,8 +169,9 @@ def enrich_ensembles(g: Generator, inversion_dir, cases: list, cfg: Perturbation
     "Enrich every case of `cases` from its codes in `inversion_dir` into `out_dir`, skipping cases done; under torchrun each rank takes its share."
     cfg.layer_vectors(g.n_latent)   # check the settings before any work
     var_names = list(var_names or normaliser.var_names)
-    manifest = JobManifest('enrichment', weights_fingerprint(g), {**cfg.perturbation_settings(), 'invstep': invstep},
-                           inputs={'inversion': inversion_identity(inversion_dir, g)})
+    manifest = JobManifest('enrichment', weights_fingerprint(g), {**cfg.perturbation_settings(), 'invstep': invstep,
+                                                                  'normalisation': normaliser.fingerprint()},
+                           inputs={'inversion': inversion_identity(inversion_dir, g, normaliser)})
 
     def compute(group):
         out = {}

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 import yaml
 
 from .checkpoints import load_checkpoint
@@ -27,20 +26,19 @@ from .inversion import (ORIGINAL_STATS, InversionConfig, LatentStats, invert_ens
 from .jobs import case_name
 from .metrics import Evaluation, evaluate_run
 from .networks import Generator
-from .perturbation import PerturbationConfig, enrich_ensembles, inversion_identity
+from .perturbation import PerturbationConfig, check_codes, enrich_ensembles, inversion_identity
 from .plots import write_report
-from .settings import Settings, SettingsError, ignored, option
+from .settings import Settings, ignored, option
 from .synthetic import LEAD_TIMES, SyntheticTruth, make_synthetic_dataset
 from .train import TrainConfig, train
-from .tuning import TuningConfig, TuningResult, tune_strengths, tuning_case
+from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, tuning_case
 
 # %% auto #0
-__all__ = ['TUNING_SUBDIR', 'DEMO_SCALES', 'CaseSelection', 'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for',
-           'latent_stats_of', 'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune',
-           'EnrichSettings', 'tuned_strengths', 'enrich_settings', 'enrich', 'EvaluateSettings', 'evaluate_and_report',
-           'headline_scores', 'evaluate', 'SynthSettings', 'synth', 'StatsSettings', 'statistics', 'debias_train',
-           'FlowUse', 'ValidateSettings', 'debias_validate', 'InferSettings', 'debias_infer', 'DemoScale',
-           'DemoSettings', 'demo']
+__all__ = ['DEMO_SCALES', 'CaseSelection', 'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of',
+           'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings',
+           'tuned_strengths', 'enrich_settings', 'enrich', 'EvaluateSettings', 'evaluate_and_report', 'headline_scores',
+           'evaluate', 'SynthSettings', 'synth', 'StatsSettings', 'statistics', 'debias_train', 'FlowUse',
+           'ValidateSettings', 'debias_validate', 'InferSettings', 'debias_infer', 'DemoScale', 'DemoSettings', 'demo']
 
 # %% ../nbs/20_pipeline.ipynb #803cca76
 def _date_problem(name: str, value) -> list[str]:
@@ -141,8 +139,10 @@ def normaliser_for(s: GeneratorSource, data_dir: Path, var_names) -> Normaliser:
 
 def latent_stats_of(s: GeneratorSource, g: Generator, ckpt_path, info: DistInfo) -> LatentStats:
     "The original `latent_mean.pt`/`Whitening.pt` of `eigen_dir` when there, else the generator's own (written to `eigen_dir` if given)."
-    if s.eigen_dir and all((Path(s.eigen_dir) / n).is_file() for n in ORIGINAL_STATS):
-        return load_original_latent_stats(s.eigen_dir)
+    present = [n for n in ORIGINAL_STATS if s.eigen_dir and (Path(s.eigen_dir) / n).is_file()]
+    if len(present) == len(ORIGINAL_STATS): return load_original_latent_stats(s.eigen_dir)
+    if present: raise InputError(f'{s.eigen_dir} holds {present[0]} without its pair: give both of '
+                                 f'{" and ".join(ORIGINAL_STATS)}, or neither')
     stats = latent_stats_for(g, ckpt_path)
     if s.eigen_dir and info.is_main: save_original_latent_stats(stats, s.eigen_dir)
     return stats
@@ -211,9 +211,6 @@ def invert(s: InvertSettings, progress: bool = True) -> list[Path]:
     return paths
 
 # %% ../nbs/20_pipeline.ipynb #99ea2016
-TUNING_SUBDIR = 'tuning'
-
-
 @dataclass
 class TuneSettings(TuningConfig, PerturbationConfig, CaseSelection, GeneratorSource):
     "Settings of `enriching-gan tune` (the original scale_tune.py)."
@@ -249,8 +246,9 @@ def tune(s: TuneSettings, progress: bool = True) -> TuningResult:
     job = prepare(s)
     base = _style_mask(s, job.g.n_latent)
     base.layer_vectors(job.g.n_latent)
-    real = lambda c: np.load(original_ensemble_path(s.pack_dir, c)) if s.pack_dir else None
+    real = lambda c: load_npy(original_ensemble_path(s.pack_dir, c)) if s.pack_dir else None
     inversions = {c: tuning_case(s.fake_data_dir, c, s.invstep, real(c)) for c in job.cases}
+    for c, inv in inversions.items(): check_codes(inv['wplus'], job.g, f'{s.fake_data_dir} {case_name(*c)}')
     cfg = TuningConfig.from_dict({f.name: getattr(s, f.name) for f in fields(TuningConfig)})
     return tune_strengths(job.g, job.stats, inversions, base, cfg, tuning_dir(s), job.store.var_names,
                           job.store.normaliser, {'inversion': inversion_identity(s.fake_data_dir, job.g)}, progress, job.info)
@@ -302,10 +300,17 @@ def enrich_settings(values: dict, where: str = 'settings') -> EnrichSettings:
     return EnrichSettings.from_dict({**tuned, **canonical}, where)
 
 
+def _with_tuned(s: EnrichSettings) -> EnrichSettings:
+    "`s` with the tuned strengths of its `beta_dir` (or `data_dir/tuning`) where it leaves them unset (None)."
+    tuned_in = Path(s.beta_dir) if s.beta_dir else Path(s.data_dir) / TUNING_SUBDIR
+    tuned = tuned_strengths(tuned_in, s.betas_alphas_step)
+    return s.replace(**{k: v for k, v in tuned.items() if getattr(s, k, 0) is None})
+
+
 def enrich(s: EnrichSettings, progress: bool = True) -> list[Path]:
-    "Enrich the selected ensembles into `s.destination()`; returns the case files."
+    "Enrich the selected ensembles into `s.destination()`, with the tuned strengths where `s` leaves them unset; returns the case files."
     job = prepare(s)
-    cfg = _style_mask(s, job.g.n_latent)
+    cfg = _style_mask(_with_tuned(s), job.g.n_latent)
     if s.verbose and job.info.is_main: print(f'perturbation settings: {cfg.to_dict()}', file=sys.stderr)
     return enrich_ensembles(job.g, s.data_dir, job.cases, cfg, s.destination(), job.stats, job.store.normaliser,
                             job.store.var_names, s.batch, s.invstep, progress, job.info)
@@ -440,7 +445,7 @@ class FlowUse(SamplingSettings):
     source_dir: str | None = option(None, 'source data directory (None: the one the flow was trained on)')
     date_start: str | None = option(None, 'first date, YYYY-MM-DD')
     date_stop: str | None = option(None, 'last date, YYYY-MM-DD')
-    leadtimes: list[int] | None = option(None, 'lead-time indices (None: all)', ge=0)
+    lead_times: list[int] | None = option(None, 'lead-time indices (None: all)', ge=0, aliases=('leadtimes',))
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
 
     def problems(self) -> list[str]:
@@ -455,7 +460,9 @@ class FlowUse(SamplingSettings):
         "The trained model, the source store and the cases of the period."
         model = DebiasModel.load(self.run_dir, info.device)
         source = EnsembleStore(self.source_dir or model.config.source_dir, model.config.var_names)
-        return model, source, source.select(self.date_start, self.date_stop, lead_times=self.leadtimes)
+        sel = CaseSelection(real_data_dir=str(source.data_dir), date_start=self.date_start, date_stop=self.date_stop,
+                            leadtimes=self.lead_times)
+        return model, source, _select(source, sel)
 
 
 @dataclass
@@ -470,7 +477,8 @@ def debias_validate(s: ValidateSettings, progress: bool = True) -> tuple[dict, P
     info = setup_distributed(s.device)
     model, source, cases = s.open(info)
     reference = EnsembleStore(s.reference_dir or model.config.reference_dir, model.config.var_names)
-    cases = [c for c in cases if c in set(reference.cases())]
+    shared = set(reference.cases())
+    cases = [c for c in cases if c in shared]
     if not cases: raise InputError('the source and the reference share no case in the selected period')
     out = Path(s.output or Path(s.run_dir) / 'validation.h5')
     summary = validate(model, source, reference, cases, out, s.sampling(), progress)
@@ -561,11 +569,10 @@ class DemoSettings(Settings):
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
 
 
-def demo(out_dir, scale: str = 'cpu', device: str = 'auto', progress: bool = True) -> dict[str, Path]:
+def demo(s: DemoSettings, progress: bool = True) -> dict[str, Path]:
     "Data → training → latent statistics → inversion → tuning → enrichment → evaluation; returns where everything is."
-    if scale not in DEMO_SCALES: raise InputError(f'scale {scale!r}: choose one of {", ".join(DEMO_SCALES)}')
-    resolve_device(device)                                  # a missing GPU is said before any file is written
-    out, sc = Path(out_dir).resolve(), DEMO_SCALES[scale]
+    resolve_device(s.device)                                # a missing GPU is said before any file is written
+    out, scale, device, sc = Path(s.output_dir).resolve(), s.scale, s.device, DEMO_SCALES[s.scale]
     _demo_stamp(out, scale, sc)
     took = f'about {sc.minutes:g} min on a 2-core CPU' if sc.minutes else 'not timed on this scale'
     print(f'demo at scale {scale} ({took}): everything goes to {out}', file=sys.stderr)

@@ -19,8 +19,8 @@ import yaml
 from .files import InputError, atomic_write
 
 # %% auto #0
-__all__ = ['SettingsError', 'option', 'ignored', 'parse_text', 'coerce', 'Settings', 'read_yaml_mapping', 'add_arguments',
-           'values_from_flags']
+__all__ = ['ALIAS_DEST', 'SettingsError', 'option', 'ignored', 'parse_text', 'coerce', 'Settings', 'read_yaml_mapping',
+           'add_arguments', 'values_from_flags']
 
 # %% ../nbs/01_settings.ipynb #24397185
 class SettingsError(InputError):
@@ -29,16 +29,16 @@ class SettingsError(InputError):
 
 def option(default=None, help: str = '', *, aliases=(), choices=None, ge=None, gt=None, le=None, lt=None,
            nonfinite: bool = False) -> dataclasses.Field:
-    "A settings field: default, help text, original names (`aliases`), allowed `choices` or range (applied to each element of a list)."
-    meta = dict(help=help, aliases=tuple(aliases), choices=tuple(choices) if choices else None, ge=ge, gt=gt, le=le, lt=lt,
-                nonfinite=nonfinite)
+    "A settings field: default, help text, original names (`aliases`), allowed `choices` or range (per list element)."
+    meta = dict(help=help, aliases=tuple(aliases), choices=tuple(choices) if choices else None,
+                ge=ge, gt=gt, le=le, lt=lt, nonfinite=nonfinite)
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
 
 
 def ignored(reason: str, *, aliases=()) -> dataclasses.Field:
-    "A flag of the original scripts accepted for compatibility that does nothing here; `reason` is the notice printed when it is set."
+    "An original flag, accepted for compatibility, that does nothing here; `reason` is the notice printed if it is set."
     return dataclasses.field(default=None, metadata=dict(help=f'accepted, no effect: {reason}', aliases=tuple(aliases),
                                                          ignored=reason))
 
@@ -96,7 +96,8 @@ def _coerce_scalar(value, tp, what: str):
 
 
 def coerce(value, tp, what: str):
-    "`value` checked against the annotation `tp` (int, float, bool, str, lists of them, `| None`); `SettingsError` naming `what` if it does not fit."
+    """`value` checked against the annotation `tp` (int, float, bool, str, lists of them, `| None`);
+    `SettingsError` naming `what` if it does not fit."""
     inner, optional = _optional(tp)
     if value is None:
         if optional or inner is object: return None
@@ -118,16 +119,18 @@ def _range_problems(name: str, value, meta: dict) -> list[str]:
         if meta.get('choices') and v not in meta['choices']:
             out.append(f'{where} must be one of {", ".join(map(str, meta["choices"]))}, got {v!r}'); continue
         if isinstance(v, bool) or not isinstance(v, (int, float)): continue
-        if not meta.get('nonfinite') and not math.isfinite(v): out.append(f'{where} must be a finite number, got {v}'); continue
+        if not meta.get('nonfinite') and not math.isfinite(v):
+            out.append(f'{where} must be a finite number, got {v}'); continue
         for key, ok, word in (('ge', lambda a, b: a >= b, '>='), ('gt', lambda a, b: a > b, '>'),
                               ('le', lambda a, b: a <= b, '<='), ('lt', lambda a, b: a < b, '<')):
-            if meta.get(key) is not None and not ok(v, meta[key]): out.append(f'{where} must be {word} {meta[key]}, got {v}')
+            if meta.get(key) is not None and not ok(v, meta[key]):
+                out.append(f'{where} must be {word} {meta[key]}, got {v}')
     return out
 
 
 @dataclass
 class Settings:
-    "Base of every configuration: typed fields declared with `option`, checked on creation, from/to dicts and YAML, and flags."
+    "Base of every configuration: typed fields declared with `option`, checked on creation; dicts, YAML and flags."
 
     def __post_init__(self):
         hints, problems = typing.get_type_hints(type(self)), []
@@ -158,7 +161,8 @@ class Settings:
         for key, value in d.items():
             if key not in names: unknown.append(key); continue
             name = names[key]
-            if name in out: raise SettingsError(f'{where}: {given_as[name]} and {key} set the same setting: give one of them')
+            if name in out:
+                raise SettingsError(f'{where}: {given_as[name]} and {key} set the same setting: give one of them')
             out[name], given_as[name] = value, key
         if unknown: raise SettingsError(f'{where}: unknown setting(s) {", ".join(map(str, sorted(unknown)))} '
                                         f'for {cls.__name__}')
@@ -202,7 +206,8 @@ _SettingsLoader.add_constructor('tag:yaml.org,2002:python/tuple', lambda loader,
 
 
 def read_yaml_mapping(path) -> dict:
-    "The mapping stored in a YAML file (no code runs); `SettingsError` naming the file when it is missing, malformed or not a mapping."
+    """The mapping stored in a YAML file (no code runs); `SettingsError` naming the file when it is missing, malformed
+    or not a mapping."""
     path = Path(path)
     if not path.is_file(): raise SettingsError(f'{path}: settings file not found')
     try: d = yaml.load(path.read_text(), Loader=_SettingsLoader) or {}
@@ -216,24 +221,33 @@ def _default_text(f: dataclasses.Field) -> str:
     return str(f.default_factory()) if f.default_factory is not dataclasses.MISSING else 'required'
 
 
-def add_arguments(cls, parser: argparse.ArgumentParser, title: str | None = None, exclude=()) -> argparse._ArgumentGroup:
-    "Add a flag for every field of the `Settings` subclass `cls` (and its original names) to `parser`, in a group titled `title`."
+ALIAS_DEST = 'alias:'   # argparse destination of an original name, kept apart so that a setting given twice is seen
+
+
+def add_arguments(cls, parser: argparse.ArgumentParser, title: str | None = None,
+                  exclude=()) -> argparse._ArgumentGroup:
+    "Add a flag for each field of the `Settings` subclass `cls` (and its original names) to `parser`, in group `title`."
     hints = typing.get_type_hints(cls)
     group = parser.add_argument_group(title or (cls.__doc__ or cls.__name__).split('\n')[0])
     for f in fields(cls):
         if f.name in exclude: continue
-        names = [f'--{f.name}'] + [f'--{a}' for a in f.metadata.get('aliases', ())]
+        aliases = f.metadata.get('aliases', ())
         inner, _ = _optional(hints[f.name])
         extra = {'nargs': '?', 'const': 'true'} if inner in (bool, object) else {}
         help_text = f.metadata.get('help', '')
         if not f.metadata.get('ignored'): help_text += f' (default: {_default_text(f)})'
-        group.add_argument(*names, dest=f.name, default=argparse.SUPPRESS, metavar=f.name.upper(), help=help_text, **extra)
+        if aliases: help_text += f' (original name{"s" * (len(aliases) > 1)}: {", ".join("--" + a for a in aliases)})'
+        group.add_argument(f'--{f.name}', dest=f.name, default=argparse.SUPPRESS, metavar=f.name.upper(),
+                           help=help_text, **extra)
+        for a in aliases:
+            group.add_argument(f'--{a}', dest=ALIAS_DEST + a, default=argparse.SUPPRESS, metavar=f.name.upper(),
+                               help=argparse.SUPPRESS, **extra)
     return group
 
 
 def values_from_flags(cls, namespace: argparse.Namespace) -> dict:
-    "The flags of `cls`'s fields that were given in `namespace`, read as typed values (not yet checked)."
-    hints = typing.get_type_hints(cls)
-    given = vars(namespace)
-    return {f.name: parse_text(given[f.name], hints[f.name]) if isinstance(given[f.name], str) else given[f.name]
-            for f in fields(cls) if f.name in given}
+    "The flags of `cls`'s fields given in `namespace`, by field name, read as typed values (checked on creation)."
+    hints, names = typing.get_type_hints(cls), cls.aliases()
+    given = {k[len(ALIAS_DEST):] if k.startswith(ALIAS_DEST) else k: v for k, v in vars(namespace).items()}
+    given = cls.canonical({k: v for k, v in given.items() if k in names}, 'flags')
+    return {k: parse_text(v, hints[k]) if isinstance(v, str) else v for k, v in given.items()}

@@ -26,13 +26,13 @@ from .checkpoints import CheckpointError, load_checkpoint, load_state_checked, s
 from .data import DataError, FieldDataset, NormalisationConfig, Normaliser, read_labels
 from .dist import DistInfo, finish_distributed, reduce_mean, setup_distributed
 from .files import InputError, load_torch
-from .networks import Discriminator, Generator
+from .networks import Discriminator, Generator, accumulate
 from .settings import Settings, ignored, option
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'Schedule', 'TrainConfig', 'd_logistic_loss', 'g_nonsaturating_loss', 'r1_penalty', 'path_lengths',
-           'ema_decay', 'accumulate', 'run_checkpoints', 'checkpoint_step', 'check_output_dir', 'check_world_size',
-           'Trainer', 'train']
+__all__ = ['SCHEDULES', 'DEFAULT_STEPS', 'RESUMABLE_CHANGES', 'Schedule', 'TrainConfig', 'd_logistic_loss',
+           'g_nonsaturating_loss', 'r1_penalty', 'path_lengths', 'ema_decay', 'run_checkpoints', 'checkpoint_step',
+           'check_output_dir', 'check_world_size', 'Trainer', 'train']
 
 # %% ../nbs/09_train.ipynb #fd6af52d
 SCHEDULES = ('None', 'exp', 'linear')
@@ -57,6 +57,9 @@ class Schedule(Settings):
 _EVALUATE = 'scores are computed after training by `enriching-gan evaluate`'
 
 
+DEFAULT_STEPS = 100_000   # training steps when neither total_steps nor epochs_num is given
+
+
 @dataclass
 class TrainConfig(Settings):
     "Settings of a training run."
@@ -73,7 +76,8 @@ class TrainConfig(Settings):
     crop_size: list[int] | None = option(None, 'random crops of this (H, W)', ge=1)
     full_size: list[int] | None = option(None, '(H, W) of the stored fields, checked', ge=1)
     # length of the run
-    total_steps: int | None = option(100_000, 'training steps (None: epochs_num; with both, the first reached)', ge=1)
+    total_steps: int | None = option(None, f'training steps (None: epochs_num, or {DEFAULT_STEPS} without it; with '
+                                     'both, the first reached)', ge=1)
     epochs_num: int | None = option(None, 'epochs (None: total_steps; with both, the first reached)', ge=1)
     batch_size: int = option(16, 'samples per step and process', ge=1)
     # networks
@@ -143,7 +147,6 @@ class TrainConfig(Settings):
 def problems(self: TrainConfig) -> list[str]:
     "Cross-field checks: a length for the run, the shapes of the crop settings, tanh on rain, the starting checkpoint."
     out = []
-    if self.total_steps is None and self.epochs_num is None: out.append('set total_steps or epochs_num')
     for name, n in (('crop_indexes', 4), ('crop_size', 2), ('full_size', 2)):
         value = getattr(self, name)
         if value is not None and len(value) != n: out.append(f'{name} must have {n} integers, got {value}')
@@ -216,13 +219,6 @@ def _step_seed(seed: int, rank: int, step: int) -> int:
 def ema_decay(batch_total: int, ema_kimg: float) -> float:
     "Per-step decay of the EMA generator: a half-life of `ema_kimg` thousand images."
     return 0.5 ** (batch_total / max(ema_kimg * 1000, 1e-8))
-
-
-@torch.no_grad()
-def accumulate(target: torch.nn.Module, source: torch.nn.Module, decay: float) -> None:
-    "target ← decay·target + (1 − decay)·source, parameters and floating buffers."
-    for pt, ps in zip(target.parameters(), source.parameters()): pt.lerp_(ps, 1 - decay)
-    for bt, bs in zip(target.buffers(), source.buffers()): bt.copy_(bs)
 
 
 def _ddp(module: torch.nn.Module, info: DistInfo) -> DDP:
@@ -302,7 +298,7 @@ def _build_data(self: Trainer):
         raise DataError(f'{cfg.data_dir}: {len(self.dataset)} samples are fewer than one global batch '
                         f'({cfg.batch_size} x {self.info.world_size} processes)')
     by_epochs = cfg.epochs_num * self.steps_per_epoch if cfg.epochs_num is not None else None
-    self.total_steps = min(n for n in (cfg.total_steps, by_epochs) if n is not None)
+    self.total_steps = min((n for n in (cfg.total_steps, by_epochs) if n is not None), default=DEFAULT_STEPS)
 
 # %% ../nbs/09_train.ipynb #0986d392
 @patch
@@ -510,13 +506,25 @@ def _load_networks(self: Trainer, ckpt: dict, where: str, with_optimisers: bool)
             if ckpt.get(name) is not None: opt.load_state_dict(ckpt[name])
 
 
+RESUMABLE_CHANGES = {'total_steps', 'epochs_num', 'ckpt_every', 'save_epoch', 'log_every', 'log_epoch', 'sample_every',
+                     'plot_epoch', 'plot_samples', 'keep_checkpoints', 'num_workers', 'device', 'output_dir', 'data_dir',
+                     'config_dir', 'stat_dir', 'pretrained_model', 'world_size'}   # run length, logging, where things are
+
+
 @patch
 def resume(self: Trainer, path: Path, ckpt: dict) -> None:
-    "Continue from `ckpt`, the entries of the checkpoint `path` written by `save`."
+    "Continue from `ckpt`, the entries of the checkpoint `path` written by `save`, made with the same training settings."
     made_for = (ckpt.get('config') or {}).get('generator')
     if made_for != self.g.config:
         raise CheckpointError(f'{path}: the checkpoint was made for another generator ({made_for}) than this '
                               f'configuration builds ({self.g.config}); use another output_dir')
+    saved = ckpt.get('train_config') or {}
+    changed = [k for k in sorted(saved) if k not in RESUMABLE_CHANGES and k in self.cfg.to_dict()
+               and saved[k] != self.cfg.to_dict()[k]]
+    if changed:
+        what = '; '.join(f'{k} {saved[k]!r} there, {self.cfg.to_dict()[k]!r} now' for k in changed)
+        raise CheckpointError(f'{path}: the run was trained with other settings ({what}): a resumed run would not '
+                              'continue it exactly; use another output_dir, or the settings of the run')
     self._load_networks(ckpt, str(path), with_optimisers=True)
     self.step = int(ckpt['step'])
     self.mean_path_length = torch.tensor(float(ckpt.get('mean_path_length', 0.)), device=self.device)

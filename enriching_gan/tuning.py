@@ -25,14 +25,16 @@ from .perturbation import PerturbationConfig, noise_maps_for, perturb_codes
 from .settings import Settings, ignored, option
 
 # %% auto #0
-__all__ = ['TRACKS', 'TuningConfig', 'cosine_lr', 'logit', 'ensemble_losses', 'TuningResult', 'StrengthTuner', 'tuning_case',
-           'tune_strengths']
+__all__ = ['TRACKS', 'TUNING_SUBDIR', 'TuningConfig', 'cosine_lr', 'logit', 'ensemble_losses', 'TuningResult', 'StrengthTuner',
+           'tuning_case', 'tune_strengths']
 
 # %% ../nbs/12_tuning.ipynb #53c10966
 @dataclass
 class TuningConfig(Settings):
     "Settings of the strength tuning (names of the original tuning script as aliases)."
-    steps: int = option(300, 'optimisation steps', ge=1, aliases=('n_epochs',))
+    steps: int = option(300, 'optimisation steps (see n_epochs)', ge=1)
+    n_epochs: int | None = option(None, 'passes over the tuning cases, as the original counted them: sets steps to '
+                                  'n_epochs x ceil(cases / cases_per_step)', ge=1)
     lr: float = option(0.05, 'peak learning rate of the logits (cosine schedule)', gt=0, aliases=('lr0',))
     lambda_bias: float = option(1., 'weight of the ensemble-mean error', ge=0)
     lambda_spread: float = option(1., 'weight of the spread error', ge=0)
@@ -50,6 +52,11 @@ class TuningConfig(Settings):
     save_every: int = option(50, 'steps between saved states: a killed run resumes from the last', ge=1)
     seed: int = option(0, 'random seed of the draws')
     inflate_random: object = ignored('the inflation is the fixed --inflate here')
+
+    def for_cases(self, n_cases: int) -> 'TuningConfig':
+        "The settings for `n_cases` tuning cases: `steps` from `n_epochs` when that is given."
+        if self.n_epochs is None: return self
+        return self.replace(steps=self.n_epochs * math.ceil(n_cases / self.cases_per_step), n_epochs=None)
 
     def tuning_settings(self) -> dict:
         "The settings that change the tuned strengths (what the job records in its manifest)."
@@ -99,6 +106,7 @@ def _draw_seed(seed: int, step: int, case: int) -> int:
 
 
 TRACKS = ('loss', 'bias', 'spread', 'loss_ema', 'alphas_ema', 'betas_ema', 'lr')
+TUNING_SUBDIR = 'tuning'   # where tuned strengths go by default: beside the codes they were tuned on
 
 
 class StrengthTuner:
@@ -230,7 +238,8 @@ def load_state(self: StrengthTuner, arrays: dict) -> None:
 # %% ../nbs/12_tuning.ipynb #da4c1657
 def tuning_case(inversion_dir, case, invstep=None, real=None) -> dict:
     "What the tuner needs of one case: its codes (and noise maps) and its normalised real ensemble (`real`, when the codes file has none)."
-    inv = load_codes(inversion_dir, case, invstep)
+    inv = {k: v for k, v in load_codes(inversion_dir, case, invstep).items()
+           if k in ('wplus', 'real', 'date', 'lead_time') or k.startswith('noise_')}   # not the reconstructions
     if 'real' not in inv:
         if real is None: raise InputError(f'{inversion_dir}: the codes of {case_name(*case)} come without their real '
                                           'ensemble: give the directory of Rsemble_*.npy files (--pack_dir)')
@@ -242,7 +251,7 @@ def tune_strengths(g: Generator, stats: LatentStats, inversions: dict, base: Per
                    out_dir, var_names, normaliser: Normaliser | None = None, inputs: dict | None = None,
                    progress: bool = True, info: DistInfo | None = None) -> TuningResult:
     "Tune alphas and betas on `inversions` ({case: `tuning_case(...)`}) as a resumable job in `out_dir`; write the tuned settings there."
-    info, out_dir = info or DistInfo(), Path(out_dir)
+    info, out_dir, cfg = info or DistInfo(), Path(out_dir), cfg.for_cases(len(inversions))
     cases = sorted(inversions)
     tuner = StrengthTuner(g, stats, [inversions[c] for c in cases], base, cfg, var_names, normaliser)
     manifest = JobManifest('tuning', weights_fingerprint(g), {**cfg.tuning_settings(), **base.perturbation_settings()},

@@ -22,8 +22,8 @@ from .jobs import case_name, load_case
 from .metrics import bias_map, spread_ratio_map
 from .networks import Generator
 from .perturbation import SAMPLE_RULES, PerturbationConfig, enrich_case
-from .pipeline import TUNING_SUBDIR
 from .plots import colour_scales, colourbar_label, draw_panel, map_axes
+from .tuning import TUNING_SUBDIR
 
 # %% auto #0
 __all__ = ['MapCanvas', 'EnsembleExplorer', 'layer_resolution', 'layer_groups', 'PerturbationTuner']
@@ -40,7 +40,8 @@ class MapCanvas:
         self.image = widgets.Image(format='png', layout=widgets.Layout(width='100%'))
 
     def draw(self, panels: list[tuple]) -> float:
-        "`panels`: (ensemble (N, V, H, W), var_names, var, what, scale, title) per panel; what is a member index, 'mean' or 'spread'."
+        """`panels`: (ensemble (N, V, H, W), var_names, var, what, scale, title) per panel; what is a member index,
+        'mean' or 'spread'."""
         t0 = time.perf_counter()
         for i, (ax, (ens, var_names, var, what, scale, title)) in enumerate(zip(self.axes, panels)):
             for artist in [a for a in ax.collections if isinstance(a, (QuadMesh, Quiver))]: artist.remove()
@@ -63,9 +64,11 @@ def _map_variables(var_names) -> list[str]:
 
 class EnsembleExplorer:
     "Real, reconstructed and enriched members of the cases of a run, on maps, with a case / variable / member picker."
-    def __init__(self, store: EnsembleStore, inversion_dir=None, enriched_dir=None, cases=None, crop=None, lon=None, lat=None):
+    def __init__(self, store: EnsembleStore, inversion_dir=None, enriched_dir=None, cases=None, crop=None,
+                 lon=None, lat=None):
         self.store, self.crop = store, crop
-        self.dirs = {'reconstruction': inversion_dir and Path(inversion_dir), 'enriched': enriched_dir and Path(enriched_dir)}
+        self.dirs = {'reconstruction': inversion_dir and Path(inversion_dir),
+                     'enriched': enriched_dir and Path(enriched_dir)}
         self.cases = list(cases or store.cases())
         if not self.cases: raise InputError('no cases to explore')
         first = self.load(*self.cases[0])
@@ -73,8 +76,8 @@ class EnsembleExplorer:
         if lon is not None and crop is not None: lon, lat = crop_fields(lon, crop), crop_fields(lat, crop)
         self.canvas = MapCanvas(3, lon, lat)
         hours = store.lead_hours() or {}
-        self.case = widgets.Dropdown(options=[(f'{d}  +{hours[lt]:g} h' if lt in hours else f'{d}  lead {lt}', (d, lt)) for d, lt in self.cases],
-                                     description='case')
+        labels = [(f'{d}  +{hours[lt]:g} h' if lt in hours else f'{d}  lead {lt}', (d, lt)) for d, lt in self.cases]
+        self.case = widgets.Dropdown(options=labels, description='case')
         self.variable = widgets.Dropdown(options=_map_variables(store.var_names), description='variable')
         self.what = widgets.ToggleButtons(options=['mean', 'spread', 'member'], description='show')
         self.member = widgets.IntSlider(0, 0, len(first['real']) - 1, description='member', continuous_update=False)
@@ -127,14 +130,22 @@ def layer_groups(n_latent: int, size: int) -> dict[str, list[int]]:
 
 # %% ../nbs/19_widgets.ipynb #71cf6f2d
 def _slider(description: str, value: float, high: float, disabled: bool = False) -> widgets.FloatSlider:
-    return widgets.FloatSlider(value=value, min=0., max=high, step=0.01, description=description, continuous_update=False,
-                               disabled=disabled, readout_format='.2f', style={'description_width': '90px'})
+    return widgets.FloatSlider(value=value, min=0., max=high, step=0.01, description=description,
+                               continuous_update=False, disabled=disabled, readout_format='.2f',
+                               style={'description_width': '90px'})
+
+
+def _rows_mean(values: list[float], rows: list[int]) -> float:
+    "Mean of `values` over `rows` (0 when there are none): where a group slider starts."
+    return float(np.mean([values[i] for i in rows])) if rows else 0.
 
 
 class PerturbationTuner:
-    "Per-layer perturbation strengths of one inverted case, tuned by eye: live spread maps and scores, saved for `enrich`."
+    """Per-layer perturbation strengths of one inverted case, tuned by eye: live spread maps and scores,
+    saved for `enrich`."""
     def __init__(self, g: Generator, stats: LatentStats, inversion: dict, normaliser: Normaliser, inversion_dir=None,
-                 base: PerturbationConfig | None = None, variable: str = 't2m', beta_max: float = 2., lon=None, lat=None):
+                 base: PerturbationConfig | None = None, variable: str = 't2m', beta_max: float = 2.,
+                 lon=None, lat=None):
         self.g, self.stats, self.inv, self.normaliser = g, stats, inversion, normaliser
         self.save_dir = Path(inversion_dir) / TUNING_SUBDIR if inversion_dir is not None else None
         self.var_names = [str(v) for v in inversion['var_names']]
@@ -142,15 +153,18 @@ class PerturbationTuner:
         self.base = base = base or PerturbationConfig()
         alphas, betas, _ = (t.tolist() for t in base.layer_vectors(g.n_latent))
         self.groups = layer_groups(g.n_latent, g.size)
-        self.group_alpha = {k: _slider(f'α {k}', float(np.mean([alphas[i] for i in rows])) if rows else 0., 1., not rows)
+        self.group_alpha = {k: _slider(f'α {k}', _rows_mean(alphas, rows), 1., not rows)
                             for k, rows in self.groups.items()}
-        self.group_beta = {k: _slider(f'β {k}', float(np.mean([betas[i] for i in rows])) if rows else 0., beta_max, not rows)
+        self.group_beta = {k: _slider(f'β {k}', _rows_mean(betas, rows), beta_max, not rows)
                            for k, rows in self.groups.items()}
-        self.layer_alpha = [_slider(f'α {i} ({layer_resolution(i, g.size)} px)', alphas[i], 1.) for i in range(g.n_latent)]
-        self.layer_beta = [_slider(f'β {i} ({layer_resolution(i, g.size)} px)', betas[i], beta_max) for i in range(g.n_latent)]
+        self.layer_alpha = [_slider(f'α {i} ({layer_resolution(i, g.size)} px)', alphas[i], 1.)
+                            for i in range(g.n_latent)]
+        self.layer_beta = [_slider(f'β {i} ({layer_resolution(i, g.size)} px)', betas[i], beta_max)
+                           for i in range(g.n_latent)]
         self.expert = widgets.Checkbox(False, description='expert mode (one slider per style layer)')
         self.rule = widgets.Dropdown(options=SAMPLE_RULES, value=base.sample_rule, description='sample rule')
-        self.n_samples = widgets.IntSlider(min(base.N_samples, 64), 4, 256, description='N_samples', continuous_update=False)
+        self.n_samples = widgets.IntSlider(min(base.N_samples, 64), 4, 256, description='N_samples',
+                                           continuous_update=False)
         self.variable = widgets.Dropdown(options=_map_variables(self.var_names), value=variable, description='variable')
         self.save_button = widgets.Button(description='Save', button_style='primary', icon='save',
                                           tooltip='write perturbation.yaml where `enriching-gan enrich` reads it')
@@ -166,9 +180,10 @@ class PerturbationTuner:
         self.save_button.on_click(lambda _: self.save())
         self.layers = widgets.VBox([widgets.HBox([widgets.VBox(self.layer_beta), widgets.VBox(self.layer_alpha)])],
                                    layout=widgets.Layout(display='none'))
-        grouped = widgets.HBox([widgets.VBox(list(self.group_beta.values())), widgets.VBox(list(self.group_alpha.values()))])
-        self.widget = widgets.VBox([widgets.HBox([self.rule, self.n_samples, self.variable]), grouped, self.expert, self.layers,
-                                    widgets.HBox([self.save_button, self.scores]), self.canvas.image])
+        grouped = widgets.HBox([widgets.VBox(list(self.group_beta.values())),
+                                widgets.VBox(list(self.group_alpha.values()))])
+        self.widget = widgets.VBox([widgets.HBox([self.rule, self.n_samples, self.variable]), grouped, self.expert,
+                                    self.layers, widgets.HBox([self.save_button, self.scores]), self.canvas.image])
         self.members = None
         self.update()
 
@@ -189,34 +204,39 @@ class PerturbationTuner:
             self.group_alpha[group].disabled = self.group_beta[group].disabled = on or not rows
 
     def config(self) -> PerturbationConfig:
-        "The settings shown by the sliders, on top of the settings the tuner started from (style mask, conditioning members, ...)."
+        "The sliders' settings, on top of those the tuner started from (style mask, conditioning members, ...)."
         return self.base.replace(sample_rule=self.rule.value, alphas=[round(s.value, 4) for s in self.layer_alpha],
                                  betas=[round(s.value, 4) for s in self.layer_beta], N_samples=self.n_samples.value)
 
     def update(self) -> dict[str, float]:
         "Draw a new ensemble with the current settings, redraw the spread maps and the scores; returns the scores."
-        self.members = enrich_case(self.g, self.inv, self.config(), self.stats, self.normaliser, self.var_names)['members']
+        self.members = enrich_case(self.g, self.inv, self.config(), self.stats, self.normaliser,
+                                   self.var_names)['members']
         var = self.variable.value
         scale = colour_scales([self.real, self.members], self.var_names, var)
         self.canvas.draw([(self.real, self.var_names, var, 'spread', scale, f'real ({len(self.real)}): spread'),
-                          (self.members, self.var_names, var, 'spread', scale, f'generated ({len(self.members)}): spread')])
+                          (self.members, self.var_names, var, 'spread', scale,
+                           f'generated ({len(self.members)}): spread')])
         scores = self.scores_of(var)
         self.scores.value = (f'&nbsp; spread ratio (domain median) <b>{scores["spread ratio"]:.2f}</b> &nbsp; '
                              f'mean bias (domain mean) <b>{scores["mean bias"]:+.3f}</b>')
         return scores
 
     def scores_of(self, var: str) -> dict[str, float]:
-        "Spread ratio (generated / real, domain median) and mean bias (generated − real, domain mean) of `var` (wind: speed)."
+        """Spread ratio (generated / real, domain median) and mean bias (generated − real, domain mean) of `var`
+        (wind: speed)."""
         def pick(x):
             if var != 'wind': return x[:, [self.var_names.index(var)]]
             return np.hypot(x[:, self.var_names.index('u')], x[:, self.var_names.index('v')])[:, None]
         gen, real = pick(self.members), pick(self.real)
-        return {'spread ratio': float(np.median(spread_ratio_map(gen, real))), 'mean bias': float(bias_map(gen, real).mean())}
+        return {'spread ratio': float(np.median(spread_ratio_map(gen, real))),
+                'mean bias': float(bias_map(gen, real).mean())}
 
     def save(self) -> Path:
         "Write the current settings to `inversion_dir/tuning/perturbation.yaml`, where `enrich` reads them by default."
         if self.save_dir is None:
-            raise InputError('no inversion_dir: give the inversion directory to save the settings where `enrich` reads them')
+            raise InputError('no inversion_dir: give the inversion directory to save the settings '
+                             'where `enrich` reads them')
         path = self.config().save(self.save_dir / 'perturbation.yaml')
         self.scores.value += f'<br>saved to {path}'
         return path

@@ -5,6 +5,7 @@ Each test reproduces a probe of a user's mistake (the checks below the command l
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -90,8 +91,10 @@ def test_two_runs_on_one_fresh_directory(inverted, tmp_path):
     args = lambda n: [CLI, 'enrich', '--ckpt_dir', s['first'], *map(str, s['common']), '--data_dir', str(s['inv']),
                       '--output_dir', str(tmp_path / 'enr'), '--N_samples', str(n)]
     procs = [subprocess.Popen(args(n), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV) for n in (6, 9)]
-    codes = sorted(p.wait(timeout=300) for p in procs)
-    assert codes == [0, 2], [p.stderr.read() for p in procs]
+    codes = [p.wait(timeout=300) for p in procs]
+    errors = [p.stderr.read() for p in procs]
+    assert sorted(codes) == [0, 2], errors
+    assert 'holds the outputs of another enrichment job (N_samples' in errors[codes.index(2)], errors
     sizes = {np.load(f)['members'].shape[0] for f in (tmp_path / 'enr').glob('*.npz')}
     assert len(sizes) == 1 and json.loads((tmp_path / 'enr' / 'manifest.json').read_text())['settings']['N_samples'] in sizes
 
@@ -103,7 +106,8 @@ def test_corrupt_and_leftover_files(inverted, tmp_path):
     shutil.copytree(s['inv'], inv)
     case = inv / '2024-01-15_lt02.npz'
     case.write_bytes(case.read_bytes()[:100])
-    (inv / '.2024-01-15_lt00.npz.999999999.x1y2.tmp').write_bytes(b'partial')
+    host = socket.gethostname().replace('.', '-')
+    (inv / f'.2024-01-15_lt00.npz.{host}-999999999.x1y2.tmp').write_bytes(b'partial')   # a killed writer's
     r = run('enrich', '--ckpt_dir', s['first'], *s['common'], '--data_dir', inv, '--output_dir', tmp_path / 'enr')
     assert r.returncode == 2 and '2024-01-15_lt02.npz: corrupt or truncated' in r.stderr, r.stderr
     r = run('invert', '--ckpt_dir', s['first'], *s['common'], '--output_dir', inv, '--invstep', 6)
