@@ -68,7 +68,8 @@ def run_train(cfg: TrainConfig, args) -> None:
 
 def run_invert(s: InvertSettings, args) -> None:
     paths = invert(s)
-    _say(f'{len(paths)} inverted ensembles in {s.output_dir}' + (f', real ensembles in {s.pack_dir}' if s.pack_dir else ''))
+    real = f', real ensembles in {s.pack_dir}' if s.pack_dir else ''
+    _say(f'{len(paths)} inverted ensembles in {s.output_dir}{real}')
 
 
 def run_tune(s: TuneSettings, args) -> None:
@@ -112,8 +113,10 @@ COMMANDS = {
                     TuneSettings, run_tune),
     'enrich': Command('generate new members from inverted ensembles, in physical units (the original '
                       'main_perturbation.py)', EnrichSettings, run_enrich, build=enrich_settings),
-    'evaluate': Command('score enriched ensembles and write metrics and an HTML report', EvaluateSettings, run_evaluate),
-    'demo': Command('the whole method on built-in synthetic data: data, training, inversion, tuning, enrichment, report',
+    'evaluate': Command('score enriched ensembles and write metrics and an HTML report', EvaluateSettings,
+                        run_evaluate),
+    'demo': Command('the whole method on built-in synthetic data: data, training, inversion, tuning, enrichment, '
+                    'report',
                     DemoSettings, run_demo, extra=_gpu_scale_flag),
 }
 
@@ -138,7 +141,8 @@ def run_debias_infer(s: InferSettings, args) -> None:
 
 
 DEBIAS_COMMANDS = {
-    'debias train': Command('train a rectified flow from a source to a reference (resumes a run directory)', DebiasConfig,
+    'debias train': Command('train a rectified flow from a source to a reference (resumes a run directory)',
+                            DebiasConfig,
                             run_debias_train),
     'debias validate': Command('errors of the raw and the debiased source against the reference over a period (HDF5 '
                                'and a figure)', ValidateSettings, run_debias_validate),
@@ -153,7 +157,8 @@ def all_commands() -> dict[str, Command]:
 
 # %% ../nbs/21_cli.ipynb #29f6f112
 class OneLineParser(argparse.ArgumentParser):
-    "An argument parser whose usage errors are one line (exit status 2); no abbreviated flags (`--N_sample` is an error)."
+    """An argument parser whose usage errors are one line (exit status 2); no abbreviated flags (`--N_sample` is an
+    error)."""
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **{**kwargs, 'allow_abbrev': False})
 
@@ -187,7 +192,8 @@ def build_parser(commands: dict | None = None) -> OneLineParser:
         group, _, leaf = name.partition(' ')
         if not leaf: _add_command(sub, name, cmd); continue
         if group not in groups:
-            groups[group] = sub.add_parser(group, help=DEBIAS_HELP, description=DEBIAS_HELP[0].upper() + DEBIAS_HELP[1:] + '.')
+            groups[group] = sub.add_parser(group, help=DEBIAS_HELP,
+                                           description=DEBIAS_HELP[0].upper() + DEBIAS_HELP[1:] + '.')
             groups[group].leaves = groups[group].add_subparsers(dest='leaf', required=True, metavar='STEP',
                                                                  parser_class=OneLineParser)
         _add_command(groups[group].leaves, leaf, cmd).set_defaults(command=name)
@@ -212,7 +218,8 @@ def parse_args(argv: list[str] | None = None, environ=None):
     commands = all_commands()
     args = build_parser(commands).parse_args(argv)
     cmd = commands[args.command]
-    settings = cmd.make(settings_values(cmd, args, os.environ if environ is None else environ), f'enriching-gan {args.command}')
+    settings = cmd.make(settings_values(cmd, args, os.environ if environ is None else environ),
+                        f'enriching-gan {args.command}')
     return cmd, settings, args
 
 # %% ../nbs/21_cli.ipynb #c05e5bde

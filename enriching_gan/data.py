@@ -43,7 +43,8 @@ def variable_indices(var_names, file_variables=VARIABLES) -> list[int]:
 
 # %% ../nbs/06_data.ipynb #de49d4a3
 def statistics_indices(var_names, n_values: int, path) -> list[int]:
-    "Positions of `var_names` in a statistics file of `n_values` values (one per stored variable), named when too short."
+    """Positions of `var_names` in a statistics file of `n_values` values (one per stored variable), named when too
+    short."""
     short = [v for v in var_names if v in VARIABLES and VARIABLES.index(v) >= n_values]
     if short:
         raise DataError(f'{path}: statistics of the wrong length: {n_values} values, too few for {short[0]} (stored '
@@ -270,7 +271,8 @@ class Normaliser:
     def fingerprint(self) -> str:
         "SHA-256 of the settings, variables and statistics: what a job's manifest records of its normalisation."
         h = hashlib.sha256(json.dumps([self.config.to_dict(), self.var_names], sort_keys=True).encode())
-        for kind in sorted(self.stats): h.update(kind.encode() + np.ascontiguousarray(self.stats[kind], np.float64).tobytes())
+        for kind in sorted(self.stats): h.update(kind.encode() + np.ascontiguousarray(self.stats[kind],
+                                                                                      np.float64).tobytes())
         return h.hexdigest()
 
     def affine(self, var: str) -> tuple[np.ndarray, np.ndarray]:
@@ -515,7 +517,8 @@ class EnsembleStore:
         members = [load_sample(self.data_dir / f'{n}.npy', self.var_idx, n_file_vars=self.n_file_vars) for n in names]
         odd = next((n for n, m in zip(names, members) if m.shape != members[0].shape), None)
         if odd is not None:
-            raise DataError(f'{self.data_dir / odd}.npy: fields of {members[names.index(odd)].shape[-2:]} where the other '
+            raise DataError(f'{self.data_dir / odd}.npy: fields of {members[names.index(odd)].shape[-2:]} where the '
+                            'other '
                             f'members of {date} lead time {lead_time} have {members[0].shape[-2:]}')
         x = np.stack(members)
         if not normalised: return x

@@ -68,7 +68,8 @@ def setup_distributed(device: str = 'auto') -> DistInfo:
 
 
 def finish_distributed(wait: bool = True) -> None:
-    "Leave the process group, if any: once every rank is done (`barrier` first, as gloo needs), or at once after an error (`wait=False`: the other ranks are not waited for, torchrun ends them)."
+    """Leave the process group, if any: once every rank is done (`barrier` first, as gloo needs), or at once after an
+    error (`wait=False`: the other ranks are not waited for, torchrun ends them)."""
     if dist.is_initialized():
         if wait: dist.barrier()
         dist.destroy_process_group()

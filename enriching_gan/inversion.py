@@ -86,7 +86,8 @@ def latent_stats_path(ckpt_path) -> Path:
 
 
 def latent_stats_for(g: Generator, ckpt_path=None, n: int = 10_000) -> LatentStats:
-    "The latent statistics of `g`: those saved beside its checkpoint when they were computed from these very weights, else computed (and saved there)."
+    """The latent statistics of `g`: those saved beside its checkpoint when they were computed from these very weights,
+    else computed (and saved there)."""
     path = latent_stats_path(ckpt_path) if ckpt_path is not None else None
     fingerprint = weights_fingerprint(g)
     if path is not None and path.is_file():
@@ -125,7 +126,8 @@ def load_original_latent_stats(eigen_dir) -> LatentStats:
 
 def save_original_latent_stats(stats: LatentStats, eigen_dir) -> list[Path]:
     "Write `latent_mean.pt` and `Whitening.pt` as the original whitening script did."
-    return [atomic_torch_save(t.clone(), Path(eigen_dir) / name) for t, name in zip((stats.mean, stats.whiten), ORIGINAL_STATS)]
+    return [atomic_torch_save(t.clone(), Path(eigen_dir) / name) for t,
+            name in zip((stats.mean, stats.whiten), ORIGINAL_STATS)]
 
 # %% ../nbs/10_inversion.ipynb #d9ebaab9
 LOSSES = ('mse', 'mae', 'mae_std')
@@ -141,11 +143,14 @@ class InversionConfig(Settings):
     noise: float = option(0.05, 'initial strength of the noise added to the codes, in units of the latent spread', ge=0)
     noise_ramp: float = option(0.75, 'fraction of the steps over which that noise decays to 0', gt=0, le=1)
     noise_regularize: float = option(1e5, 'weight of the noise-map regularisation', ge=0)
-    loss: str = option('mse', 'pixel loss: mse, mae, or mae_std (MAE scaled by each target variable\'s spread)', choices=LOSSES)
+    loss: str = option('mse', 'pixel loss: mse, mae, or mae_std (MAE scaled by each target variable\'s spread)',
+                       choices=LOSSES)
     loss_intens: float = option(1., 'weight of the pixel loss', gt=0)
-    snapshot_steps: list[int] = option([], 'steps at which the codes are also saved', ge=1, aliases=('inv_checkpoints',))
-    snapshot_every: int | None = option(100, 'also save the codes every this many steps, so that tuning or enrichment '
-                                             'can use an earlier step (--invstep there); None: only snapshot_steps', ge=1)
+    snapshot_steps: list[int] = option([], 'steps at which the codes are also saved', ge=1,
+                                       aliases=('inv_checkpoints',))
+    snapshot_every: int | None = option(100, 'also save the codes every this many steps, so that tuning or '
+                                        'enrichment can use an earlier step (--invstep there); None: only '
+                                        'snapshot_steps', ge=1)
     var_indices: list[int] | None = option(None, 'variables (indices among var_names) in the loss (None: all)', ge=0)
     optimize_noise: bool = option(True, 'optimise the noise maps along with the codes')
 
@@ -219,11 +224,13 @@ class _PerSampleNormal:
 
 def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: LatentStats, seeds=None,
             progress: bool = False) -> Projection:
-    "Invert normalised fields `real` (B, V, H, W) into W+ codes and noise maps of `g`; `seeds` gives each sample its random stream."
+    """Invert normalised fields `real` (B, V, H, W) into W+ codes and noise maps of `g`; `seeds` gives each sample its
+    random stream."""
     dev = real.device
     b = real.shape[0]
     if real.shape[1:] != (g.nb_var, g.size, g.size):
-        raise ValueError(f'fields of shape {tuple(real.shape[1:])} do not fit a generator of {g.nb_var} variables at {g.size}x{g.size}')
+        raise ValueError(f'fields of shape {tuple(real.shape[1:])} do not fit a generator of {g.nb_var} variables at '
+                         f'{g.size}x{g.size}')
     seeds = list(range(b)) if seeds is None else list(seeds)
     if len(seeds) != b: raise ValueError(f'{len(seeds)} seeds for {b} samples')
     draw = _PerSampleNormal(seeds)
@@ -263,7 +270,8 @@ def _pack(cases: list, sizes: dict, max_members: int) -> list[list]:
 
 def _case_arrays(res: Projection, sl: slice, real: np.ndarray, physical: np.ndarray, case, var_names) -> dict:
     "The arrays of one case's file, cut from a batch's projection."
-    arrays = {'wplus': res.wplus[sl].cpu().numpy(), 'real': real, 'reconstruction': res.reconstruction[sl].cpu().numpy(),
+    arrays = {'wplus': res.wplus[sl].cpu().numpy(), 'real': real,
+              'reconstruction': res.reconstruction[sl].cpu().numpy(),
               'reconstruction_physical': physical, 'loss': res.losses[:, sl].numpy(),
               'date': np.array(case[0]), 'lead_time': np.array(int(case[1])), 'var_names': np.array(var_names)}
     arrays.update({f'noise_{i}': n[sl].cpu().numpy() for i, n in enumerate(res.noises)})
@@ -272,7 +280,8 @@ def _case_arrays(res: Projection, sl: slice, real: np.ndarray, physical: np.ndar
 
 
 def inversion_manifest(g: Generator, cfg: InversionConfig, seed: int, crop, normaliser) -> JobManifest:
-    "What an inversion's output directory is: generator, projection settings, seed, crop, normalisation (not the batch size)."
+    """What an inversion's output directory is: generator, projection settings, seed, crop, normalisation (not the
+    batch size)."""
     settings = {**cfg.projection_settings(), 'seed': seed, 'crop': crop, 'var_names': list(normaliser.var_names),
                 'normalisation': normaliser.fingerprint()}
     return JobManifest('inversion', weights_fingerprint(g), settings)
@@ -281,19 +290,23 @@ def inversion_manifest(g: Generator, cfg: InversionConfig, seed: int, crop, norm
 def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: InversionConfig, out_dir,
                      stats: LatentStats, crop=None, max_members: int = 256, seed: int = 0, progress: bool = True,
                      info: DistInfo | None = None) -> list[Path]:
-    "Invert the ensembles of `cases` into `out_dir/<date>_lt<lt>.npz`, skipping cases done; under torchrun each rank takes its share."
-    if store.normaliser is None: raise DataError('inversion needs an EnsembleStore with a Normaliser (fields are inverted normalised)')
+    """Invert the ensembles of `cases` into `out_dir/<date>_lt<lt>.npz`, skipping cases done; under torchrun each rank
+    takes its share."""
+    if store.normaliser is None: raise DataError('inversion needs an EnsembleStore with a Normaliser (fields are '
+                                                 'inverted normalised)')
     dev = next(g.parameters()).device
     sizes = {c: store.n_members(*c) for c in cases}
 
     def compute(group):
         reals = [crop_fields(store.ensemble(*c, normalised=True), crop) for c in group]
         seeds = [member_seed(seed, c[0], c[1], m) for c, r in zip(group, reals) for m in range(len(r))]
-        res = project(g, torch.from_numpy(np.concatenate(reals)).to(dev), cfg, stats, seeds)   # the job's line shows progress
+        res = project(g, torch.from_numpy(np.concatenate(reals)).to(dev), cfg, stats,
+                      seeds)   # the job's line shows progress
         out, start = {}, 0
         for c, real in zip(group, reals):
             sl = slice(start, start + len(real)); start += len(real)
-            out[c] = _case_arrays(res, sl, real, store.normaliser.denormalise(res.reconstruction[sl]), c, store.var_names)
+            out[c] = _case_arrays(res, sl, real, store.normaliser.denormalise(res.reconstruction[sl]), c,
+                                  store.var_names)
         return out
 
     return run_cases(inversion_manifest(g, cfg, seed, crop, store.normaliser), out_dir, cases, compute,
@@ -321,18 +334,21 @@ def load_codes(inv_dir, case, invstep: int | None = None) -> dict[str, np.ndarra
             key = f'snapshot_{int(invstep)}_wplus'
             if key not in inv:
                 steps = sorted(int(k.split('_')[1]) for k in inv if k.endswith('_wplus') and k.startswith('snapshot_'))
-                raise InputError(f'{path}: no codes at inversion step {invstep} (final step {final}, snapshots {steps})')
+                raise InputError(f'{path}: no codes at inversion step {invstep} '
+                                 f'(final step {final}, snapshots {steps})')
             inv['wplus'] = inv[key]
         return inv
     original = original_codes_path(inv_dir, case, invstep) if invstep is not None else None
     if original is not None and original.is_file():
-        return {'wplus': load_npy(original).astype(np.float32), 'date': np.array(case[0]), 'lead_time': np.array(int(case[1]))}
+        return {'wplus': load_npy(original).astype(np.float32), 'date': np.array(case[0]),
+                'lead_time': np.array(int(case[1]))}
     raise InputError(f'{inv_dir}: no inverted codes for {case_name(*case)} ({path.name}'
                      f'{" or " + original.name if original is not None else ""}): run `enriching-gan invert` first')
 
 
 def write_original_artefacts(inv_dir, cases, invstep: int, stats: LatentStats, pack_dir=None) -> None:
-    "`w_{date}_{lt}_{step}.npy` (the last step and every snapshot) and `latent_mean.npy` in `inv_dir`, `Rsemble_{date}_{lt}.npy` in `pack_dir`, from the case files."
+    """`w_{date}_{lt}_{step}.npy` (the last step and every snapshot) and `latent_mean.npy` in `inv_dir`,
+    `Rsemble_{date}_{lt}.npy` in `pack_dir`, from the case files."""
     for case in cases:
         inv = load_case(inv_dir, case)
         atomic_save_npy(original_codes_path(inv_dir, case, invstep), inv['wplus'])

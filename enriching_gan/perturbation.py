@@ -44,7 +44,8 @@ class PerturbationConfig(Settings):
     "How new members are drawn (names of the original enrichment script)."
     sample_rule: str = option('style_mixed_pca', 'rule of the perturbations: random, normal, style_mixed_pca (the '
                               'original\'s `w`) or extrapolation', choices=SAMPLE_RULES + tuple(ORIGINAL_RULE_NAMES))
-    alphas: list[float] | None = option(None, 'pull towards the ensemble mean, one per style layer (None: 0)', ge=0, le=1)
+    alphas: list[float] | None = option(None, 'pull towards the ensemble mean, one per style layer (None: 0)', ge=0,
+                                        le=1)
     betas: list[float] | None = option(None, 'perturbation strength, one per style layer (None: 1)', ge=0)
     style_indices: list[int] | None = option(None, '0/1 per style layer: PCA (1) or random latent (0) in '
                                              'style_mixed_pca (None: all 1)', choices=(0, 1))
@@ -77,7 +78,8 @@ class PerturbationConfig(Settings):
 # %% ../nbs/11_perturbation.ipynb #f06ca627
 def perturb_codes(codes: torch.Tensor, n_samples: int, cfg: PerturbationConfig, g: Generator, stats: LatentStats,
                   generator: torch.Generator, alphas=None, betas=None, seeds=None) -> tuple[torch.Tensor, torch.Tensor]:
-    "`n_samples` new codes from real `codes` (N, L, D), each started from one of the members `seeds` (default all, in turn); returns them and each one's source index. Differentiable in `alphas`, `betas`."
+    """`n_samples` new codes from real `codes` (N, L, D), each started from one of the members `seeds` (default all, in
+    turn); returns them and each one's source index. Differentiable in `alphas`, `betas`."""
     n, n_latent, dim = codes.shape
     a, b, mask = cfg.layer_vectors(n_latent)
     alphas = a if alphas is None else alphas
@@ -137,7 +139,9 @@ def enrich_case(g: Generator, inversion: dict, cfg: PerturbationConfig, stats: L
     n = codes.shape[0]
     k = n if cfg.conditioning_members is None else min(cfg.conditioning_members, n)
     chosen = torch.randperm(n, generator=gen)[:k].sort().values if k < n else torch.arange(n)
-    seeds = None if cfg.N_seeds is None or cfg.N_seeds >= k else torch.randperm(k, generator=gen)[:cfg.N_seeds].sort().values
+    seeds = None
+    if cfg.N_seeds is not None and cfg.N_seeds < k:
+        seeds = torch.randperm(k, generator=gen)[:cfg.N_seeds].sort().values
     new, source = perturb_codes(codes[chosen.to(dev)], cfg.N_samples, cfg, g, stats, gen, seeds=seeds)
     source = chosen.to(dev)[source]
     noises = noise_maps_for(g, inversion, source, gen)
@@ -155,9 +159,11 @@ def inversion_identity(inversion_dir, g: Generator, normaliser: Normaliser | Non
     inv = JobManifest.load(inversion_dir)
     if inv is None: return 'codes without a manifest (original artefacts)'
     if inv.model != weights_fingerprint(g):
-        raise JobMismatch(f'{inversion_dir}: its codes were inverted with another generator (fingerprint {inv.model[:12]}, '
+        raise JobMismatch(f'{inversion_dir}: its codes were inverted with another generator (fingerprint '
+                          f'{inv.model[:12]}, '
                           f'this one {weights_fingerprint(g)[:12]}): invert again with this checkpoint')
-    if normaliser is not None and inv.settings.get('normalisation', normaliser.fingerprint()) != normaliser.fingerprint():
+    if normaliser is not None and inv.settings.get('normalisation',
+                                                   normaliser.fingerprint()) != normaliser.fingerprint():
         raise JobMismatch(f'{inversion_dir}: its codes were inverted with other normalisation statistics than '
                           f'{normaliser.source or "these"}: use the statistics of the inversion, or invert again')
     return inv.identity()
@@ -166,7 +172,8 @@ def inversion_identity(inversion_dir, g: Generator, normaliser: Normaliser | Non
 def enrich_ensembles(g: Generator, inversion_dir, cases: list, cfg: PerturbationConfig, out_dir, stats: LatentStats,
                      normaliser: Normaliser, var_names=None, batch: int = 64, invstep: int | None = None,
                      progress: bool = True, info: DistInfo | None = None) -> list[Path]:
-    "Enrich every case of `cases` from its codes in `inversion_dir` into `out_dir`, skipping cases done; under torchrun each rank takes its share."
+    """Enrich every case of `cases` from its codes in `inversion_dir` into `out_dir`, skipping cases done; under
+    torchrun each rank takes its share."""
     cfg.layer_vectors(g.n_latent)   # check the settings before any work
     var_names = list(var_names or normaliser.var_names)
     manifest = JobManifest('enrichment', weights_fingerprint(g), {**cfg.perturbation_settings(), 'invstep': invstep,

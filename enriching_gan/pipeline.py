@@ -62,8 +62,10 @@ class CaseSelection(Settings):
                                                   '(None: the one the generator was trained on)', ge=0)
 
     def problems(self) -> list[str]:
-        out = super().problems() + _date_problem('date_start', self.date_start) + _date_problem('date_stop', self.date_stop)
-        if not out and self.date_start and self.date_stop and pd.Timestamp(self.date_start) > pd.Timestamp(self.date_stop):
+        out = super().problems() + _date_problem('date_start', self.date_start) + _date_problem('date_stop',
+                                                                                                self.date_stop)
+        if not out and self.date_start and self.date_stop and \
+                pd.Timestamp(self.date_start) > pd.Timestamp(self.date_stop):
             out.append(f'date_start {self.date_start} is after date_stop {self.date_stop}')
         if self.leadtimes == []: out.append('leadtimes is empty: give at least one lead time, or leave it out for all')
         c = self.crop_indexes
@@ -80,7 +82,8 @@ class GeneratorSource(Settings):
     stat_dir: str | None = option(None, 'directory of the normalisation statistics (None: the data set\'s own)')
     mean_file: str | None = option(None, 'normalisation means (.npy, one per stored variable), with --max_file')
     max_file: str | None = option(None, 'normalisation scales c = max|x - mean| (.npy), with --mean_file')
-    eigen_dir: str | None = option(None, 'directory of the latent statistics latent_mean.pt and Whitening.pt: read when '
+    eigen_dir: str | None = option(None, 'directory of the latent statistics latent_mean.pt and Whitening.pt: read '
+                                         'when '
                                          'there, else computed from the generator and written there')
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
     Shape: list[int] | None = option(None, 'expected (V, H, W) of the generator output, checked')
@@ -88,7 +91,8 @@ class GeneratorSource(Settings):
 
     def problems(self) -> list[str]:
         out = super().problems()
-        if (self.mean_file is None) != (self.max_file is None): out.append('give both mean_file and max_file, or neither')
+        if (self.mean_file is None) != (self.max_file is None): out.append('give both mean_file and max_file, or '
+                                                                           'neither')
         return out
 
 # %% ../nbs/20_pipeline.ipynb #53a2684c
@@ -108,7 +112,8 @@ def checkpoint_file(path) -> Path:
     "The checkpoint `path`, or the last checkpoint (by name) of the directory `path`."
     p = Path(path)
     if p.is_dir():
-        found = [f for f in sorted(p.glob('*.pt')) if not f.name.endswith('.latent_stats.pt') and f.name not in ORIGINAL_STATS]
+        found = [f for f in sorted(p.glob('*.pt'))
+                 if not f.name.endswith('.latent_stats.pt') and f.name not in ORIGINAL_STATS]
         if not found: raise InputError(f'{p}: no checkpoint (*.pt) in this directory')
         return found[-1]
     if not p.is_file(): raise InputError(f'{p}: no such checkpoint file or directory')
@@ -118,7 +123,8 @@ def checkpoint_file(path) -> Path:
 def _original_normaliser(mean_file, scale_file, var_names) -> Normaliser:
     "The original code's normalisation (x − mean) / c from its two statistics files."
     means, scales = load_npy(mean_file).astype(np.float64), load_npy(scale_file).astype(np.float64)
-    if means.shape != scales.shape: raise InputError(f'{mean_file} and {scale_file} hold {len(means)} and {len(scales)} values')
+    if means.shape != scales.shape: raise InputError(f'{mean_file} and {scale_file} hold {len(means)} and '
+                                                     f'{len(scales)} values')
     if not (np.isfinite(means).all() and np.isfinite(scales).all() and (scales > 0).all()):
         raise InputError(f'{mean_file}, {scale_file}: normalisation statistics must be finite with scales > 0')
     idx = variable_indices(var_names, stored_variables(len(means)))
@@ -138,7 +144,8 @@ def normaliser_for(s: GeneratorSource, data_dir: Path, var_names) -> Normaliser:
 
 
 def latent_stats_of(s: GeneratorSource, g: Generator, ckpt_path, info: DistInfo) -> LatentStats:
-    "The original `latent_mean.pt`/`Whitening.pt` of `eigen_dir` when there, else the generator's own (written to `eigen_dir` if given)."
+    """The original `latent_mean.pt`/`Whitening.pt` of `eigen_dir` when there, else the generator's own (written to
+    `eigen_dir` if given)."""
     present = [n for n in ORIGINAL_STATS if s.eigen_dir and (Path(s.eigen_dir) / n).is_file()]
     if len(present) == len(ORIGINAL_STATS): return load_original_latent_stats(s.eigen_dir)
     if present: raise InputError(f'{s.eigen_dir} holds {present[0]} without its pair: give both of '
@@ -149,7 +156,8 @@ def latent_stats_of(s: GeneratorSource, g: Generator, ckpt_path, info: DistInfo)
 
 
 def _select(store: EnsembleStore, sel: CaseSelection) -> list:
-    "The cases of `sel`; every lead time asked for must exist in the data; a relative dates file is looked up as given, then in the data directory (as the original scripts did)."
+    """The cases of `sel`; every lead time asked for must exist in the data; a relative dates file is looked up as
+    given, then in the data directory (as the original scripts did)."""
     if sel.leadtimes:
         missing = sorted(set(sel.leadtimes) - set(store.lead_times))
         if missing: raise InputError(f'{store.data_dir}: no lead time {", ".join(map(str, missing))} in the data '
@@ -161,7 +169,8 @@ def _select(store: EnsembleStore, sel: CaseSelection) -> list:
 
 
 def prepare(s) -> JobInputs:
-    "Generator, data, cases, crop, latent statistics and rank of a job whose settings combine `CaseSelection` and `GeneratorSource`."
+    """Generator, data, cases, crop, latent statistics and rank of a job whose settings combine `CaseSelection` and
+    `GeneratorSource`."""
     info = setup_distributed(s.device)
     ckpt_path = checkpoint_file(s.ckpt_dir)
     ckpt = load_checkpoint(ckpt_path, map_location=info.device)
@@ -169,11 +178,13 @@ def prepare(s) -> JobInputs:
     train_cfg = ckpt.get('train_config') or {}
     var_names = s.var_names or train_cfg.get('var_names') or ['u', 'v', 't2m']
     if len(var_names) != g.nb_var:
-        raise InputError(f'{len(var_names)} variables {var_names} for a generator of {g.nb_var} variables (set --var_names)')
+        raise InputError(f'{len(var_names)} variables {var_names} for a generator of {g.nb_var} variables (set '
+                         '--var_names)')
     if s.Shape is not None and tuple(s.Shape) != (g.nb_var, g.size, g.size):
         raise InputError(f'--Shape {tuple(s.Shape)} does not match the generator output {(g.nb_var, g.size, g.size)}')
     data_dir = Path(s.real_data_dir)
-    store = EnsembleStore(data_dir, var_names, read_labels(data_dir / s.id_file), normaliser_for(s, data_dir, var_names))
+    store = EnsembleStore(data_dir, var_names, read_labels(data_dir / s.id_file),
+                          normaliser_for(s, data_dir, var_names))
     cases = _select(store, s)
     crop = s.crop_indexes or train_cfg.get('crop_indexes')
     h, w = store.member(*cases[0], 0).shape[-2:]
@@ -218,13 +229,15 @@ class TuneSettings(TuningConfig, PerturbationConfig, CaseSelection, GeneratorSou
     pack_dir: str | None = option(None, 'directory of the normalised real ensembles Rsemble_{date}_{lt}.npy (None: '
                                         'the real members kept in the inversion files)')
     output_dir: str | None = option(None, 'where the tuned strengths are written (None: fake_data_dir/tuning)')
-    invstep: int | None = option(None, 'tune on the codes of this inversion step (None: the final codes)', ge=1, aliases=('inv_step',))
+    invstep: int | None = option(None, 'tune on the codes of this inversion step (None: the final codes)', ge=1,
+                                 aliases=('inv_step',))
     style_cut: int | None = option(None, 'the first style_cut style layers get PCA perturbations, the others random '
                                          'latents (sets style_indices)', ge=0)
 
     def problems(self) -> list[str]:
         out = super().problems() + _required(self, ('ckpt_dir', 'real_data_dir', 'fake_data_dir'))
-        if self.style_cut is not None and self.style_indices is not None: out.append('give style_cut or style_indices, not both')
+        if self.style_cut is not None and self.style_indices is not None: out.append('give style_cut or style_indices, '
+                                                                                     'not both')
         return out
 
 
@@ -251,7 +264,8 @@ def tune(s: TuneSettings, progress: bool = True) -> TuningResult:
     for c, inv in inversions.items(): check_codes(inv['wplus'], job.g, f'{s.fake_data_dir} {case_name(*c)}')
     cfg = TuningConfig.from_dict({f.name: getattr(s, f.name) for f in fields(TuningConfig)})
     return tune_strengths(job.g, job.stats, inversions, base, cfg, tuning_dir(s), job.store.var_names,
-                          job.store.normaliser, {'inversion': inversion_identity(s.fake_data_dir, job.g)}, progress, job.info)
+                          job.store.normaliser, {'inversion': inversion_identity(s.fake_data_dir,
+                                                                                 job.g)}, progress, job.info)
 
 # %% ../nbs/20_pipeline.ipynb #75e3d7a5
 @dataclass
@@ -264,7 +278,8 @@ class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
     beta_dir: str | None = option(None, 'directory of the tuned strengths: perturbation.yaml or ema_betas.npy + '
                                         'ema_alphas.npy (None: data_dir/tuning, where `tune` writes by default)')
     betas_alphas_step: int = option(-1, 'row (tuning step) of ema_betas.npy / ema_alphas.npy to use; -1: the last')
-    invstep: int | None = option(None, 'enrich the codes of this inversion step (None: the final codes)', ge=1, aliases=('inv_step',))
+    invstep: int | None = option(None, 'enrich the codes of this inversion step (None: the final codes)', ge=1,
+                                 aliases=('inv_step',))
     add_name: str | None = option(None, 'name of the experiment: members go to output_dir/add_name')
     batch: int = option(64, 'members decoded together', ge=1)
     verbose: bool = option(False, 'print the perturbation settings used before the work')
@@ -281,7 +296,8 @@ class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
 
 
 def tuned_strengths(beta_dir, row: int = -1) -> dict:
-    "Tuned perturbation settings in `beta_dir`: `perturbation.yaml`, or the original `ema_alphas.npy`/`ema_betas.npy` (row `row`); none when it holds neither."
+    """Tuned perturbation settings in `beta_dir`: `perturbation.yaml`, or the original `ema_alphas.npy`/`ema_betas.npy`
+    (row `row`); none when it holds neither."""
     d = Path(beta_dir)
     if (d / 'perturbation.yaml').is_file(): return PerturbationConfig.from_yaml(d / 'perturbation.yaml').to_dict()
     out = {}
@@ -293,9 +309,11 @@ def tuned_strengths(beta_dir, row: int = -1) -> dict:
 
 
 def enrich_settings(values: dict, where: str = 'settings') -> EnrichSettings:
-    "`EnrichSettings` from the given `values` on top of the tuned strengths they point to (`beta_dir`, else `data_dir`)."
+    """`EnrichSettings` from the given `values` on top of the tuned strengths they point to (`beta_dir`, else
+    `data_dir`)."""
     canonical = EnrichSettings.canonical(values, where)
-    tuned_in = canonical.get('beta_dir') or (Path(canonical['data_dir']) / TUNING_SUBDIR if canonical.get('data_dir') else None)
+    tuned_in = canonical.get('beta_dir')
+    if tuned_in is None and canonical.get('data_dir'): tuned_in = Path(canonical['data_dir']) / TUNING_SUBDIR
     tuned = tuned_strengths(tuned_in, canonical.get('betas_alphas_step', -1)) if tuned_in else {}
     return EnrichSettings.from_dict({**tuned, **canonical}, where)
 
@@ -308,7 +326,8 @@ def _with_tuned(s: EnrichSettings) -> EnrichSettings:
 
 
 def enrich(s: EnrichSettings, progress: bool = True) -> list[Path]:
-    "Enrich the selected ensembles into `s.destination()`, with the tuned strengths where `s` leaves them unset; returns the case files."
+    """Enrich the selected ensembles into `s.destination()`, with the tuned strengths where `s` leaves them unset;
+    returns the case files."""
     job = prepare(s)
     cfg = _style_mask(_with_tuned(s), job.g.n_latent)
     if s.verbose and job.info.is_main: print(f'perturbation settings: {cfg.to_dict()}', file=sys.stderr)
@@ -320,7 +339,8 @@ def enrich(s: EnrichSettings, progress: bool = True) -> list[Path]:
 class EvaluateSettings(CaseSelection):
     "Settings of `enriching-gan evaluate`."
     enriched_dir: str | None = option(None, 'enriched ensembles (output of `enrich`)')
-    inversion_dir: str | None = option(None, 'inverted codes (output of `invert`): their reconstructions are scored too')
+    inversion_dir: str | None = option(None,
+                                       'inverted codes (output of `invert`): their reconstructions are scored too')
     obs_dir: str | None = option(None, 'verifying analyses in the original layout, one sample per (date, lead time) '
                                        '(None: the synthetic truth of a synthetic data set, else no verification)')
     reference_members: int = option(0, 'members of a reference grand ensemble (synthetic data only)', ge=0)
@@ -357,13 +377,15 @@ def evaluate_and_report(store: EnsembleStore, cases: list, enriched_dir, out_dir
     truth, reference = _truth_and_reference(store.data_dir, store.var_names, obs_dir, reference_members)
     ev = evaluate_run(store, enriched_dir, cases, inversion_dir, truth, reference, crop, maps, seed)
     paths = ev.save(out_dir)
-    notes = '' if truth else 'No verifying analyses: only the distribution of the enriched members against the real ones is compared.'
+    notes = '' if truth else ('No verifying analyses: only the distribution of the enriched members against the real '
+                              'ones is compared.')
     paths['report'] = write_report(ev, Path(out_dir) / 'report.html', title, notes=notes)
     return ev, paths
 
 
 def headline_scores(ev: Evaluation) -> pd.DataFrame:
-    "The few numbers printed after an evaluation: CRPS and spread-skill ratio (with verification), else spread ratio and W1 against the real ensemble."
+    """The few numbers printed after an evaluation: CRPS and spread-skill ratio (with verification), else spread ratio
+    and W1 against the real ensemble."""
     wanted = (['fair CRPS', 'spread-skill ratio'] if ev.rank_counts
               else ['vs real: spread ratio, domain median', 'vs real: Wasserstein-1 per point, mean'])
     s = ev.summary()
@@ -381,7 +403,8 @@ def evaluate(s: EvaluateSettings) -> tuple[Evaluation, dict[str, Path]]:
     cases = [c for c in selected if (Path(s.enriched_dir) / f'{case_name(*c)}.npz').exists()]
     if not cases: raise InputError(f'{s.enriched_dir}: none of the {len(selected)} selected case(s) is enriched, e.g. '
                                    f'{case_name(*selected[0])}.npz is missing')
-    if len(cases) < len(selected): print(f'evaluating the {len(cases)} enriched case(s) of the {len(selected)} selected', file=sys.stderr)
+    if len(cases) < len(selected):
+        print(f'evaluating the {len(cases)} enriched case(s) of the {len(selected)} selected', file=sys.stderr)
     return evaluate_and_report(store, cases, s.enriched_dir, s.output_dir, s.inversion_dir, s.obs_dir,
                                s.reference_members, s.crop_indexes, s.maps, s.seed, s.title)
 
@@ -414,7 +437,8 @@ class StatsSettings(Settings):
     "Settings of `enriching-gan stats`: the normalisation statistics of a data set."
     data_dir: str | None = option(None, 'data directory in the original layout; env STYLEGAN_DATA_DIR')
     id_file: str = option('labels.csv', 'labels CSV of the samples to use')
-    dataset_handler_config: str = option('dataset_handler_config.yaml', 'normalisation YAML (as given, else in data_dir)')
+    dataset_handler_config: str = option('dataset_handler_config.yaml',
+                                         'normalisation YAML (as given, else in data_dir)')
     stat_dir: str | None = option(None, 'where the statistics are written (None: the folder the YAML names)')
 
     def problems(self) -> list[str]:
@@ -449,7 +473,8 @@ class FlowUse(SamplingSettings):
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
 
     def problems(self) -> list[str]:
-        return (super().problems() + _date_problem('date_start', self.date_start) + _date_problem('date_stop', self.date_stop)
+        return (super().problems() + _date_problem('date_start', self.date_start) + _date_problem('date_stop',
+                                                                                                  self.date_stop)
                 + _required(self, ('run_dir',)))
 
     def sampling(self) -> SamplingSettings:
@@ -525,8 +550,9 @@ DEMO_SCALES = {
     'tiny': DemoScale(size=16, n_dates=4, lead_times=[6, 30], train_steps=60, batch_size=4, latent_dim=32, n_mlp=2,
                       channel_max=16, invert_dates=1, invstep=40, tune_steps=10, n_samples=24, reference_members=32,
                       minutes=0.5),
-    'cpu': DemoScale(minutes=6.),
-    'gpu': DemoScale(size=128, n_dates=40, lead_times=list(LEAD_TIMES), train_steps=30_000, batch_size=16, latent_dim=512,
+    'cpu': DemoScale(minutes=5.),
+    'gpu': DemoScale(size=128, n_dates=40, lead_times=list(LEAD_TIMES), train_steps=30_000, batch_size=16,
+                     latent_dim=512,
                      n_mlp=8, channel_max=256, invert_dates=4, invstep=1000, tune_steps=300, n_samples=120,
                      reference_members=256),
 }
@@ -534,7 +560,8 @@ DEMO_SCALES = {
 # %% ../nbs/20_pipeline.ipynb #c2eebba5
 def _demo_data(out: Path, sc: DemoScale) -> tuple[Path, list[str]]:
     "The synthetic data set and the dates held out of training (the last `invert_dates`)."
-    data = make_synthetic_dataset(out / 'data', sc.n_dates, 16, sc.lead_times, sc.size, var_names=('rr', 'u', 'v', 't2m'))
+    data = make_synthetic_dataset(out / 'data', sc.n_dates, 16, sc.lead_times, sc.size,
+                                  var_names=('rr', 'u', 'v', 't2m'))
     labels = read_labels(data / 'labels.csv')
     held_out = sorted(labels['Date'].unique())[-sc.invert_dates:]
     write_labels(labels[~labels['Date'].isin(held_out)], data / 'train_labels.csv')
@@ -544,7 +571,8 @@ def _demo_data(out: Path, sc: DemoScale) -> tuple[Path, list[str]]:
 def _demo_train(out: Path, data: Path, sc: DemoScale, device: str) -> Path:
     "Train (or resume) the demo's generator; returns the last checkpoint."
     every = lambda k: max(sc.train_steps // k, 1)
-    cfg = TrainConfig(data_dir=str(data), output_dir=str(out / 'run'), id_file='train_labels.csv', var_names=['u', 'v', 't2m'],
+    cfg = TrainConfig(data_dir=str(data), output_dir=str(out / 'run'), id_file='train_labels.csv',
+                      var_names=['u', 'v', 't2m'],
                       total_steps=sc.train_steps, batch_size=sc.batch_size, latent_dim=sc.latent_dim, n_mlp=sc.n_mlp,
                       channel_max=sc.channel_max, ema_kimg=sc.train_steps * sc.batch_size * 0.05 / 1000,
                       ckpt_every=every(4), sample_every=every(4), log_every=every(20), num_workers=0, device=device)
@@ -565,7 +593,8 @@ def _demo_stamp(out: Path, scale: str, sc: DemoScale) -> None:
 class DemoSettings(Settings):
     "Settings of `enriching-gan demo`."
     output_dir: str = option('enriching_gan_demo', 'directory of the whole run', aliases=('out',))
-    scale: str = option('cpu', 'sizes: tiny (a test), cpu (minutes on a laptop), gpu (one GPU)', choices=tuple(DEMO_SCALES))
+    scale: str = option('cpu', 'sizes: tiny (a test), cpu (minutes on a laptop), gpu (one GPU)',
+                        choices=tuple(DEMO_SCALES))
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
 
 
@@ -584,13 +613,16 @@ def demo(s: DemoSettings, progress: bool = True) -> dict[str, Path]:
     invert(InvertSettings.from_dict({**common, 'output_dir': str(pack), 'invstep': sc.invstep}), progress)
     tune(TuneSettings.from_dict({**common, 'fake_data_dir': str(pack), 'output_dir': str(tuned), 'steps': sc.tune_steps,
                                  'N_samples': sc.n_samples}), progress)
-    enrich(enrich_settings({**common, 'data_dir': str(pack), 'beta_dir': str(tuned), 'output_dir': str(enriched)}), progress)
+    enrich(enrich_settings({**common, 'data_dir': str(pack), 'beta_dir': str(tuned), 'output_dir': str(enriched)}),
+           progress)
     selection = {k: common[k] for k in ('real_data_dir', 'date_start', 'date_stop')}
     ev, paths = evaluate(EvaluateSettings.from_dict({**selection, 'enriched_dir': str(enriched),
                                                      'inversion_dir': str(pack), 'output_dir': str(out / 'evaluation'),
                                                      'reference_members': sc.reference_members,
-                                                     'title': f'enriching_gan demo ({scale}): {len(held_out)} held-out dates, '
+                                                     'title': f'enriching_gan demo ({scale}): {len(held_out)} held-out '
+                                                              'dates, '
                                                               f'16 -> {sc.n_samples} members'}))
     print(headline_scores(ev).round(3).to_string())
-    return {'data': data, 'checkpoint': ckpt, 'inverted codes': pack, 'perturbation settings': tuned / 'perturbation.yaml',
+    return {'data': data, 'checkpoint': ckpt, 'inverted codes': pack,
+            'perturbation settings': tuned / 'perturbation.yaml',
             'enriched members (physical units)': enriched, **{f'metrics {k}': v for k, v in paths.items()}}

@@ -506,14 +506,16 @@ def _load_networks(self: Trainer, ckpt: dict, where: str, with_optimisers: bool)
             if ckpt.get(name) is not None: opt.load_state_dict(ckpt[name])
 
 
-RESUMABLE_CHANGES = {'total_steps', 'epochs_num', 'ckpt_every', 'save_epoch', 'log_every', 'log_epoch', 'sample_every',
-                     'plot_epoch', 'plot_samples', 'keep_checkpoints', 'num_workers', 'device', 'output_dir', 'data_dir',
-                     'config_dir', 'stat_dir', 'pretrained_model', 'world_size'}   # run length, logging, where things are
+RESUMABLE_CHANGES = {   # run length, logging, and where things are: a resumed run may change these
+    'total_steps', 'epochs_num', 'ckpt_every', 'save_epoch', 'log_every', 'log_epoch', 'sample_every', 'plot_epoch',
+    'plot_samples', 'keep_checkpoints', 'num_workers', 'device', 'output_dir', 'data_dir', 'config_dir', 'stat_dir',
+    'pretrained_model', 'world_size'}
 
 
 @patch
 def resume(self: Trainer, path: Path, ckpt: dict) -> None:
-    "Continue from `ckpt`, the entries of the checkpoint `path` written by `save`, made with the same training settings."
+    """Continue from `ckpt`, the entries of the checkpoint `path` written by `save`, made with the same training
+    settings."""
     made_for = (ckpt.get('config') or {}).get('generator')
     if made_for != self.g.config:
         raise CheckpointError(f'{path}: the checkpoint was made for another generator ({made_for}) than this '

@@ -73,12 +73,15 @@ def logit(p: torch.Tensor) -> torch.Tensor:
     return (p / (1 - p)).log()
 
 # %% ../nbs/12_tuning.ipynb #e46535ff
-def _loss_fields(fields: torch.Tensor, var_names: list, normaliser: Normaliser | None, wind_speed: bool) -> torch.Tensor:
+def _loss_fields(fields: torch.Tensor, var_names: list, normaliser: Normaliser | None,
+                 wind_speed: bool) -> torch.Tensor:
     "Fields entering the loss: as they are, or with u, v replaced by the wind speed in m/s."
     if not wind_speed: return fields
-    if normaliser is None or not {'u', 'v'} <= set(var_names): raise InputError('wind_speed needs u, v and a Normaliser')
+    if normaliser is None or not {'u',
+                                  'v'} <= set(var_names): raise InputError('wind_speed needs u, v and a Normaliser')
     iu, iv = var_names.index('u'), var_names.index('v')
-    t = lambda a: torch.as_tensor(a, dtype=fields.dtype, device=fields.device)   # scalars, or maps for per-pixel statistics
+    t = lambda a: torch.as_tensor(a, dtype=fields.dtype,
+                                  device=fields.device)   # scalars, or maps for per-pixel statistics
     (ou, su), (ov, sv) = normaliser.affine('u'), normaliser.affine('v')
     speed = torch.hypot(fields[:, iu] * t(su) + t(ou), fields[:, iv] * t(sv) + t(ov))
     rest = [i for i in range(fields.shape[1]) if i not in (iu, iv)]
@@ -147,14 +150,17 @@ class StrengthTuner:
         with torch.no_grad():
             alphas, betas = self.strengths()
             losses = [self.case_loss(inv, alphas, betas, gen) for inv in self.inv]
-        return {'bias': float(np.mean([float(b) for b, _ in losses])), 'spread': float(np.mean([float(s) for _, s in losses]))}
+        return {'bias': float(np.mean([float(b) for b, _ in losses])),
+                'spread': float(np.mean([float(s) for _, s in losses]))}
 
 # %% ../nbs/12_tuning.ipynb #5d9503a7
 @patch
 def _step_losses(self: StrengthTuner, pick: list[int], alphas, betas, info: DistInfo) -> tuple:
-    "(loss to differentiate, mean bias, mean spread) over the cases `pick`; each rank computes its share, the means are over all."
+    """(loss to differentiate, mean bias, mean spread) over the cases `pick`; each rank computes its share, the means
+    are over all."""
     cfg, zero = self.cfg, self.a.new_zeros(())
-    local = [self.case_loss(self.inv[i], alphas, betas, torch.Generator().manual_seed(_draw_seed(cfg.seed, self.step, i)))
+    local = [self.case_loss(self.inv[i], alphas, betas,
+                            torch.Generator().manual_seed(_draw_seed(cfg.seed, self.step, i)))
              for i in pick[info.rank::info.world_size]]
     sums = torch.stack([sum((b for b, _ in local), zero), sum((sp for _, sp in local), zero)])
     loss = (cfg.lambda_bias * sums[0] + cfg.lambda_spread * sums[1]) / len(pick) + 0 * (self.a.sum() + self.b.sum())
@@ -181,7 +187,8 @@ def take_step(self: StrengthTuner, info: DistInfo) -> None:
         current = {'loss': loss_v, 'alphas': torch.sigmoid(self.a).cpu().numpy(),
                    'betas': (cfg.beta_max * torch.sigmoid(self.b)).cpu().numpy()}
     self.ema = current if self.ema is None else {k: cfg.ema * self.ema[k] + (1 - cfg.ema) * current[k] for k in current}
-    for k, v in zip(TRACKS, (loss_v, float(bias), float(spread), self.ema['loss'], self.ema['alphas'], self.ema['betas'], lr)):
+    for k, v in zip(TRACKS,
+                    (loss_v, float(bias), float(spread), self.ema['loss'], self.ema['alphas'], self.ema['betas'], lr)):
         self.tracks[k].append(v)
     self.step += 1
 
@@ -202,7 +209,8 @@ def result(self: StrengthTuner) -> TuningResult:
 
 @patch
 def fit(self: StrengthTuner, progress: bool = True, info: DistInfo | None = None) -> TuningResult:
-    "Optimise the strengths for `cfg.steps` steps; returns the smoothed strengths (also set as the current ones) and the tracks."
+    """Optimise the strengths for `cfg.steps` steps; returns the smoothed strengths (also set as the current ones) and
+    the tracks."""
     self.run(self.cfg.steps, progress, info)
     with torch.no_grad():
         self.a.copy_(logit(torch.as_tensor(self.ema['alphas'], device=self.dev)))
@@ -237,7 +245,8 @@ def load_state(self: StrengthTuner, arrays: dict) -> None:
 
 # %% ../nbs/12_tuning.ipynb #da4c1657
 def tuning_case(inversion_dir, case, invstep=None, real=None) -> dict:
-    "What the tuner needs of one case: its codes (and noise maps) and its normalised real ensemble (`real`, when the codes file has none)."
+    """What the tuner needs of one case: its codes (and noise maps) and its normalised real ensemble (`real`, when the
+    codes file has none)."""
     inv = {k: v for k, v in load_codes(inversion_dir, case, invstep).items()
            if k in ('wplus', 'real', 'date', 'lead_time') or k.startswith('noise_')}   # not the reconstructions
     if 'real' not in inv:
@@ -250,7 +259,8 @@ def tuning_case(inversion_dir, case, invstep=None, real=None) -> dict:
 def tune_strengths(g: Generator, stats: LatentStats, inversions: dict, base: PerturbationConfig, cfg: TuningConfig,
                    out_dir, var_names, normaliser: Normaliser | None = None, inputs: dict | None = None,
                    progress: bool = True, info: DistInfo | None = None) -> TuningResult:
-    "Tune alphas and betas on `inversions` ({case: `tuning_case(...)`}) as a resumable job in `out_dir`; write the tuned settings there."
+    """Tune alphas and betas on `inversions` ({case: `tuning_case(...)`}) as a resumable job in `out_dir`; write the
+    tuned settings there."""
     info, out_dir, cfg = info or DistInfo(), Path(out_dir), cfg.for_cases(len(inversions))
     cases = sorted(inversions)
     tuner = StrengthTuner(g, stats, [inversions[c] for c in cases], base, cfg, var_names, normaliser)
@@ -275,7 +285,8 @@ def tune_strengths(g: Generator, stats: LatentStats, inversions: dict, base: Per
 
 def _write_tuned(out_dir: Path, base: PerturbationConfig, result: TuningResult) -> None:
     "`perturbation.yaml`, `tuning_tracks.npz`, `ema_alphas.npy`, `ema_betas.npy` of a tuning."
-    base.replace(alphas=[float(v) for v in result.alphas], betas=[float(v) for v in result.betas]).save(out_dir / 'perturbation.yaml')
+    base.replace(alphas=[float(v) for v in result.alphas],
+                 betas=[float(v) for v in result.betas]).save(out_dir / 'perturbation.yaml')
     atomic_save_npz(out_dir / 'tuning_tracks.npz', result.tracks)
     atomic_save_npy(out_dir / 'ema_alphas.npy', result.tracks['alphas_ema'])
     atomic_save_npy(out_dir / 'ema_betas.npy', result.tracks['betas_ema'])

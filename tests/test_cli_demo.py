@@ -103,6 +103,8 @@ def test_help(capsys, command):
      'invstep must be an integer, got 2.7'),
     (['train', '--data_dir', 'nowhere', '--device', 'cuda'], "device 'cuda': no CUDA device is available"),
     (['demo', '--device', 'cuda', '--out', '/nonexistent/never'], "device 'cuda': no CUDA device is available"),
+    (['debias', 'train', '--source_dir', 's', '--reference_dir', 'r', '--output_dir', '/nonexistent/never', '--device', 'cuda'],
+     "device 'cuda': no CUDA device is available"),
     (['demo', '--frobnicate'], 'unrecognized arguments: --frobnicate'),
 ])
 def test_bad_flags_one_line(capsys, monkeypatch, args, message):
