@@ -115,9 +115,8 @@ COMMANDS = {
                       'main_perturbation.py)', EnrichSettings, run_enrich, build=enrich_settings),
     'evaluate': Command('score enriched ensembles and write metrics and an HTML report', EvaluateSettings,
                         run_evaluate),
-    'demo': Command('the whole method on built-in synthetic data: data, training, inversion, tuning, enrichment, '
-                    'report',
-                    DemoSettings, run_demo, extra=_gpu_scale_flag),
+    'demo': Command('the whole method on built-in synthetic data: data, training, inversion, tuning, '
+                    'enrichment, report', DemoSettings, run_demo, extra=_gpu_scale_flag),
 }
 
 # %% ../nbs/21_cli.ipynb #9cc832ba
@@ -194,8 +193,8 @@ def build_parser(commands: dict | None = None) -> OneLineParser:
         if group not in groups:
             groups[group] = sub.add_parser(group, help=DEBIAS_HELP,
                                            description=DEBIAS_HELP[0].upper() + DEBIAS_HELP[1:] + '.')
-            groups[group].leaves = groups[group].add_subparsers(dest='leaf', required=True, metavar='STEP',
-                                                                 parser_class=OneLineParser)
+            groups[group].leaves = groups[group].add_subparsers(
+                dest='leaf', required=True, metavar='STEP', parser_class=OneLineParser)
         _add_command(groups[group].leaves, leaf, cmd).set_defaults(command=name)
     return p
 

@@ -159,11 +159,11 @@ def inversion_identity(inversion_dir, g: Generator, normaliser: Normaliser | Non
     inv = JobManifest.load(inversion_dir)
     if inv is None: return 'codes without a manifest (original artefacts)'
     if inv.model != weights_fingerprint(g):
-        raise JobMismatch(f'{inversion_dir}: its codes were inverted with another generator (fingerprint '
-                          f'{inv.model[:12]}, '
-                          f'this one {weights_fingerprint(g)[:12]}): invert again with this checkpoint')
-    if normaliser is not None and inv.settings.get('normalisation',
-                                                   normaliser.fingerprint()) != normaliser.fingerprint():
+        raise JobMismatch(f'{inversion_dir}: its codes were inverted with another generator '
+                          f'(fingerprint {inv.model[:12]}, this one {weights_fingerprint(g)[:12]}): '
+                          'invert again with this checkpoint')
+    mine = None if normaliser is None else normaliser.fingerprint()
+    if normaliser is not None and inv.settings.get('normalisation', mine) != mine:
         raise JobMismatch(f'{inversion_dir}: its codes were inverted with other normalisation statistics than '
                           f'{normaliser.source or "these"}: use the statistics of the inversion, or invert again')
     return inv.identity()
@@ -176,8 +176,8 @@ def enrich_ensembles(g: Generator, inversion_dir, cases: list, cfg: Perturbation
     torchrun each rank takes its share."""
     cfg.layer_vectors(g.n_latent)   # check the settings before any work
     var_names = list(var_names or normaliser.var_names)
-    manifest = JobManifest('enrichment', weights_fingerprint(g), {**cfg.perturbation_settings(), 'invstep': invstep,
-                                                                  'normalisation': normaliser.fingerprint()},
+    settings = {**cfg.perturbation_settings(), 'invstep': invstep, 'normalisation': normaliser.fingerprint()}
+    manifest = JobManifest('enrichment', weights_fingerprint(g), settings,
                            inputs={'inversion': inversion_identity(inversion_dir, g, normaliser)})
 
     def compute(group):

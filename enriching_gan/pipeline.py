@@ -62,8 +62,8 @@ class CaseSelection(Settings):
                                                   '(None: the one the generator was trained on)', ge=0)
 
     def problems(self) -> list[str]:
-        out = super().problems() + _date_problem('date_start', self.date_start) + _date_problem('date_stop',
-                                                                                                self.date_stop)
+        out = super().problems() + _date_problem('date_start', self.date_start)
+        out += _date_problem('date_stop', self.date_stop)
         if not out and self.date_start and self.date_stop and \
                 pd.Timestamp(self.date_start) > pd.Timestamp(self.date_stop):
             out.append(f'date_start {self.date_start} is after date_stop {self.date_stop}')
@@ -83,16 +83,15 @@ class GeneratorSource(Settings):
     mean_file: str | None = option(None, 'normalisation means (.npy, one per stored variable), with --max_file')
     max_file: str | None = option(None, 'normalisation scales c = max|x - mean| (.npy), with --mean_file')
     eigen_dir: str | None = option(None, 'directory of the latent statistics latent_mean.pt and Whitening.pt: read '
-                                         'when '
-                                         'there, else computed from the generator and written there')
+                                         'when there, else computed from the generator and written there')
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
     Shape: list[int] | None = option(None, 'expected (V, H, W) of the generator output, checked')
     seed: int = option(0, 'random seed')
 
     def problems(self) -> list[str]:
         out = super().problems()
-        if (self.mean_file is None) != (self.max_file is None): out.append('give both mean_file and max_file, or '
-                                                                           'neither')
+        if (self.mean_file is None) != (self.max_file is None):
+            out.append('give both mean_file and max_file, or neither')
         return out
 
 # %% ../nbs/20_pipeline.ipynb #53a2684c
@@ -236,8 +235,8 @@ class TuneSettings(TuningConfig, PerturbationConfig, CaseSelection, GeneratorSou
 
     def problems(self) -> list[str]:
         out = super().problems() + _required(self, ('ckpt_dir', 'real_data_dir', 'fake_data_dir'))
-        if self.style_cut is not None and self.style_indices is not None: out.append('give style_cut or style_indices, '
-                                                                                     'not both')
+        if self.style_cut is not None and self.style_indices is not None:
+            out.append('give style_cut or style_indices, not both')
         return out
 
 
@@ -263,16 +262,16 @@ def tune(s: TuneSettings, progress: bool = True) -> TuningResult:
     inversions = {c: tuning_case(s.fake_data_dir, c, s.invstep, real(c)) for c in job.cases}
     for c, inv in inversions.items(): check_codes(inv['wplus'], job.g, f'{s.fake_data_dir} {case_name(*c)}')
     cfg = TuningConfig.from_dict({f.name: getattr(s, f.name) for f in fields(TuningConfig)})
+    identity = {'inversion': inversion_identity(s.fake_data_dir, job.g)}
     return tune_strengths(job.g, job.stats, inversions, base, cfg, tuning_dir(s), job.store.var_names,
-                          job.store.normaliser, {'inversion': inversion_identity(s.fake_data_dir,
-                                                                                 job.g)}, progress, job.info)
+                          job.store.normaliser, identity, progress, job.info)
 
 # %% ../nbs/20_pipeline.ipynb #75e3d7a5
 @dataclass
 class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
     "Settings of `enriching-gan enrich` (the original main_perturbation.py)."
-    real_data_dir: str | None = option(None, 'data directory of the real ensembles (labels, normalisation); env '
-                                             'STYLEGAN_DATA_DIR')
+    real_data_dir: str | None = option(None, 'data directory of the real ensembles (labels, normalisation); '
+                                             'env STYLEGAN_DATA_DIR')
     data_dir: str | None = option(None, 'directory of the inverted codes (output of `invert`), as in the original')
     output_dir: str | None = option(None, 'where the enriched ensembles are written (physical units)')
     beta_dir: str | None = option(None, 'directory of the tuned strengths: perturbation.yaml or ema_betas.npy + '
@@ -312,8 +311,8 @@ def enrich_settings(values: dict, where: str = 'settings') -> EnrichSettings:
     """`EnrichSettings` from the given `values` on top of the tuned strengths they point to (`beta_dir`, else
     `data_dir`)."""
     canonical = EnrichSettings.canonical(values, where)
-    tuned_in = canonical.get('beta_dir')
-    if tuned_in is None and canonical.get('data_dir'): tuned_in = Path(canonical['data_dir']) / TUNING_SUBDIR
+    data_dir = canonical.get('data_dir')
+    tuned_in = canonical.get('beta_dir') or (Path(data_dir) / TUNING_SUBDIR if data_dir else None)
     tuned = tuned_strengths(tuned_in, canonical.get('betas_alphas_step', -1)) if tuned_in else {}
     return EnrichSettings.from_dict({**tuned, **canonical}, where)
 
@@ -473,9 +472,8 @@ class FlowUse(SamplingSettings):
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
 
     def problems(self) -> list[str]:
-        return (super().problems() + _date_problem('date_start', self.date_start) + _date_problem('date_stop',
-                                                                                                  self.date_stop)
-                + _required(self, ('run_dir',)))
+        out = super().problems() + _date_problem('date_start', self.date_start)
+        return out + _date_problem('date_stop', self.date_stop) + _required(self, ('run_dir',))
 
     def sampling(self) -> SamplingSettings:
         "The sampling settings alone."
@@ -619,9 +617,8 @@ def demo(s: DemoSettings, progress: bool = True) -> dict[str, Path]:
     ev, paths = evaluate(EvaluateSettings.from_dict({**selection, 'enriched_dir': str(enriched),
                                                      'inversion_dir': str(pack), 'output_dir': str(out / 'evaluation'),
                                                      'reference_members': sc.reference_members,
-                                                     'title': f'enriching_gan demo ({scale}): {len(held_out)} held-out '
-                                                              'dates, '
-                                                              f'16 -> {sc.n_samples} members'}))
+                                                     'title': f'enriching_gan demo ({scale}): {len(held_out)} '
+                                                              f'held-out dates, 16 -> {sc.n_samples} members'}))
     print(headline_scores(ev).round(3).to_string())
     return {'data': data, 'checkpoint': ckpt, 'inverted codes': pack,
             'perturbation settings': tuned / 'perturbation.yaml',

@@ -77,11 +77,10 @@ def _loss_fields(fields: torch.Tensor, var_names: list, normaliser: Normaliser |
                  wind_speed: bool) -> torch.Tensor:
     "Fields entering the loss: as they are, or with u, v replaced by the wind speed in m/s."
     if not wind_speed: return fields
-    if normaliser is None or not {'u',
-                                  'v'} <= set(var_names): raise InputError('wind_speed needs u, v and a Normaliser')
+    if normaliser is None or not {'u', 'v'} <= set(var_names):
+        raise InputError('wind_speed needs u, v and a Normaliser')
     iu, iv = var_names.index('u'), var_names.index('v')
-    t = lambda a: torch.as_tensor(a, dtype=fields.dtype,
-                                  device=fields.device)   # scalars, or maps for per-pixel statistics
+    t = lambda a: torch.as_tensor(a, dtype=fields.dtype, device=fields.device)   # scalars, or per-pixel maps
     (ou, su), (ov, sv) = normaliser.affine('u'), normaliser.affine('v')
     speed = torch.hypot(fields[:, iu] * t(su) + t(ou), fields[:, iv] * t(sv) + t(ov))
     rest = [i for i in range(fields.shape[1]) if i not in (iu, iv)]
