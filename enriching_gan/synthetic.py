@@ -5,6 +5,7 @@
 # %% ../nbs/07_synthetic.ipynb #fee8bbae
 from __future__ import annotations
 
+import importlib.resources
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,12 +18,13 @@ from tqdm.auto import tqdm
 
 from .data import (VARIABLES, DataError, NormalisationConfig, compute_statistics, stored_variables,
                                 variable_indices, write_grid, write_labels)
-from .files import atomic_write
+from .files import atomic_write, load_npy
 
 # %% auto #0
-__all__ = ['SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H', 'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER',
-           'TRUTH_MEMBER', 'Domain', 'spectral_field', 'make_domain', 'spread_amplitude', 'streamfunction_wind',
-           'SyntheticEnsemble', 'make_synthetic_dataset', 'SyntheticTruth']
+__all__ = ['STUDY_GRID', 'STUDY_LAND_FILE', 'ALPS_ARC', 'SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H',
+           'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER', 'TRUTH_MEMBER', 'Domain', 'spectral_field', 'study_grid',
+           'study_land', 'make_domain', 'spread_amplitude', 'streamfunction_wind', 'SyntheticEnsemble',
+           'make_synthetic_dataset', 'SyntheticTruth']
 
 # %% ../nbs/07_synthetic.ipynb #76dc8eab
 @dataclass
@@ -42,6 +44,11 @@ class Domain:
         return float(self.lon.min()), float(self.lon.max()), float(self.lat.min()), float(self.lat.max())
 
 # %% ../nbs/07_synthetic.ipynb #2d2f3df6
+STUDY_GRID = dict(west=2.875, south=42.45, step=0.025, size=256)   # the original study's 256 x 256 grid
+STUDY_LAND_FILE = Path(str(importlib.resources.files('enriching_gan'))) / 'static' / 'study_land_256.npy'
+ALPS_ARC = ((7.4, 43.9), (6.9, 44.5), (6.8, 45.3), (7.3, 45.9), (8.2, 46.3), (9.3, 46.5))   # (lon, lat) of the crest
+
+
 def _smoothstep(x, a, b):
     "0 below a, 1 above b, smooth in between."
     t = np.clip((x - a) / (b - a), 0, 1)
@@ -57,17 +64,42 @@ def spectral_field(size: int, slope: float, rng: np.random.Generator, k_min: flo
     return np.real(np.fft.ifft2(np.fft.fft2(rng.standard_normal((size, size))) * amp))
 
 
+def study_grid(size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    "(lon, lat), each (size, size), of the study box sampled with `size` points per side; row 0 is the north edge."
+    g = STUDY_GRID
+    east, north = g['west'] + g['step'] * (g['size'] - 1), g['south'] + g['step'] * (g['size'] - 1)
+    return np.meshgrid(np.linspace(g['west'], east, size), np.linspace(north, g['south'], size))
+
+
+def study_land(size: int = 256) -> np.ndarray:
+    "The shipped land mask of the study grid, sampled at `size` points per side (nearest grid point)."
+    full = load_npy(STUDY_LAND_FILE).astype(bool)
+    idx = np.round(np.linspace(0, full.shape[0] - 1, size)).astype(int)
+    return full[np.ix_(idx, idx)]
+
+
+def _distance_to_path(lon: np.ndarray, lat: np.ndarray, path) -> np.ndarray:
+    "Distance in degrees (longitude scaled by cos 45°) from each point to the polyline `path` of (lon, lat)."
+    sx = math.cos(math.radians(45))
+    p = np.stack([lon * sx, lat], -1)
+    out = np.full(lon.shape, np.inf)
+    for (x0, y0), (x1, y1) in zip(path[:-1], path[1:]):
+        a, b = np.array([x0 * sx, y0]), np.array([x1 * sx, y1])
+        t = np.clip(((p - a) @ (b - a)) / ((b - a) @ (b - a)), 0, 1)
+        out = np.minimum(out, np.linalg.norm(p - (a + t[..., None] * (b - a)), axis=-1))
+    return out
+
+
 @lru_cache(maxsize=8)
-def make_domain(size: int = 256, seed: int = 0, west=2.0, east=8.5, south=42.0, north=46.5) -> Domain:
-    "The synthetic domain: `size`×`size` points (2.5 km at 256), orography and land mask; deterministic for `seed`."
-    lon1, lat1 = np.linspace(west, east, size), np.linspace(north, south, size)
-    lon, lat = np.meshgrid(lon1, lat1)
-    coast = 43.4 + 0.55 * _smoothstep(lon, 7.2, 8.3) + 0.08 * np.sin(3 * lon)
-    land = lat > coast
-    alps = 2800 * np.exp(-((lon - 7.0 + 0.35 * (lat - 45.0)) / 0.65) ** 2) * _smoothstep(lat, coast + 0.2, coast + 1.2)
-    massif = 1300 * np.exp(-((lon - 3.3) ** 2 + (lat - 45.0) ** 2) / 0.8 ** 2)
+def make_domain(size: int = 256, seed: int = 0) -> Domain:
+    "The synthetic domain on the study grid: `size`×`size` points (0.025° at 256), orography and land mask."
+    lon, lat = study_grid(size)
+    land = study_land(size)
+    alps = 2900 * np.exp(-(_distance_to_path(lon, lat, ALPS_ARC) / 0.45) ** 2)
+    jura = 900 * np.exp(-(_distance_to_path(lon, lat, ((5.6, 46.2), (6.9, 47.3))) / 0.2) ** 2)
+    massif = 1300 * np.exp(-((lon - 3.2) ** 2 + (lat - 45.2) ** 2) / 0.8 ** 2)
     rough = spectral_field(size, 2.5, np.random.default_rng([seed, 0]), k_min=4)
-    orog = np.where(land, (alps + massif) * (1 + 0.25 * rough) + 150 * _smoothstep(lat - coast, 0, 0.5), 0.)
+    orog = np.where(land, (alps + jura + massif) * (1 + 0.25 * rough) + 200, 0.)
     return Domain(lon, lat, np.maximum(orog, 0).astype(np.float32), land)
 
 # %% ../nbs/07_synthetic.ipynb #261c9ecb
@@ -110,10 +142,11 @@ def streamfunction_wind(size: int, rng: np.random.Generator, k_turn: float = 6.)
 
 # %% ../nbs/07_synthetic.ipynb #70940868
 class SyntheticEnsemble:
-    "AROME-like ensemble forecasts with a known distribution on the synthetic domain."
+    """AROME-like ensemble forecasts with a known distribution on the synthetic domain; `seed` sets the weather (each
+    date's forecast and every member's perturbations), the domain (coast, orography) is the same for every seed."""
     def __init__(self, size: int = 256, seed: int = 0):
         self.size, self.seed = size, seed
-        self.domain = make_domain(size, seed)
+        self.domain = make_domain(size)
         d = self.domain
         gy, gx = np.gradient(d.orog.astype(np.float64))
         slope = np.hypot(gx, gy)
