@@ -22,9 +22,9 @@ from .files import atomic_write, load_npy
 
 # %% auto #0
 __all__ = ['STUDY_GRID', 'STUDY_LAND_FILE', 'ALPS_ARC', 'SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H',
-           'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER', 'TRUTH_MEMBER', 'Domain', 'spectral_field', 'study_grid',
-           'study_land', 'make_domain', 'spread_amplitude', 'streamfunction_wind', 'SyntheticEnsemble',
-           'make_synthetic_dataset', 'SyntheticTruth']
+           'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER', 'TRUTH_MEMBER', 'FRESH_FIRST_MEMBER', 'Domain',
+           'spectral_field', 'study_grid', 'study_land', 'make_domain', 'spread_amplitude', 'streamfunction_wind',
+           'SyntheticEnsemble', 'make_synthetic_dataset', 'SyntheticTruth']
 
 # %% ../nbs/07_synthetic.ipynb #76dc8eab
 @dataclass
@@ -267,7 +267,8 @@ def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_
     return out
 
 # %% ../nbs/07_synthetic.ipynb #bec6cbe4
-TRUTH_MEMBER = 999
+TRUTH_MEMBER = 999                # the first truth; further ones count down from it
+FRESH_FIRST_MEMBER = 100_000      # the ideal set: fresh members of the true distribution
 
 
 class SyntheticTruth:
@@ -289,6 +290,18 @@ class SyntheticTruth:
     def truth(self, date: str, lt_index: int) -> np.ndarray:
         "The verifying field (V, H, W): one more independent member of the forecast."
         return self.source.member(date, self._hours(lt_index), TRUTH_MEMBER)[self.var_idx]
+
+    def truths(self, date: str, lt_index: int, k: int) -> np.ndarray:
+        "`k` independent verifying fields (k, V, H, W): members 999, 998, … of the forecast, the first being `truth`."
+        first_data_free = TRUTH_MEMBER - int(self.settings['n_members'])
+        if not 1 <= k <= first_data_free:
+            raise DataError(f'truths: k must be between 1 and {first_data_free}, got {k}')
+        hours = self._hours(lt_index)
+        return np.stack([self.source.member(date, hours, TRUTH_MEMBER - i)[self.var_idx] for i in range(k)])
+
+    def fresh(self, date: str, lt_index: int, n: int) -> np.ndarray:
+        "`n` fresh members (n, V, H, W) of the forecast, independent of the data set, the truths and the reference."
+        return self.source.grand_ensemble(date, self._hours(lt_index), n, FRESH_FIRST_MEMBER)[:, self.var_idx]
 
     def reference(self, date: str, lt_index: int, n: int) -> np.ndarray:
         "`n` members (n, V, H, W) of the grand ensemble of the forecast, independent of the data set's members."
