@@ -5,6 +5,7 @@
 # %% ../nbs/20_pipeline.ipynb #d047a3b5
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -12,10 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from tqdm.auto import tqdm
 
+from .benchmark import dressing_members, fit_dressing, quality_summary, split_dates
 from .checkpoints import load_checkpoint
 from .data import (EnsembleStore, NormalisationConfig, Normaliser, compute_statistics, read_labels,
-                                stored_variables, variable_indices, write_labels)
+                                crop_fields, stored_variables, variable_indices, write_labels)
 from .debias import DebiasConfig, DebiasModel, debias_trainer
 from .debias_apply import SamplingSettings, infer, plot_validation, validate
 from .dist import DistInfo, barrier, resolve_device, setup_distributed
@@ -23,7 +26,7 @@ from .files import InputError, atomic_write, load_npy, load_npz
 from .inversion import (ORIGINAL_STATS, InversionConfig, LatentStats, invert_ensembles, latent_stats_for,
                                      load_original_latent_stats, original_ensemble_path, save_original_latent_stats,
                                      write_original_artefacts)
-from .jobs import case_name
+from .jobs import case_name, load_case, member_seed
 from .metrics import Evaluation, evaluate_run
 from .networks import Generator
 from .perturbation import PerturbationConfig, check_codes, enrich_ensembles, inversion_identity
@@ -34,11 +37,13 @@ from .train import TrainConfig, train
 from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, tuning_case
 
 # %% auto #0
-__all__ = ['DEMO_SCALES', 'CaseSelection', 'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of',
-           'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings',
-           'tuned_strengths', 'enrich_settings', 'enrich', 'EvaluateSettings', 'evaluate_and_report', 'headline_scores',
-           'evaluate', 'SynthSettings', 'synth', 'StatsSettings', 'statistics', 'debias_train', 'FlowUse',
-           'ValidateSettings', 'debias_validate', 'InferSettings', 'debias_infer', 'DemoScale', 'DemoSettings', 'demo']
+__all__ = ['BENCHMARK_VARIANTS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection', 'GeneratorSource', 'JobInputs',
+           'checkpoint_file', 'normaliser_for', 'latent_stats_of', 'prepare', 'InvertSettings', 'invert',
+           'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings', 'tuned_strengths', 'enrich_settings', 'enrich',
+           'EvaluateSettings', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth',
+           'StatsSettings', 'statistics', 'debias_train', 'FlowUse', 'ValidateSettings', 'debias_validate',
+           'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'run_benchmark', 'DemoScale', 'headline_table',
+           'DemoSettings', 'demo']
 
 # %% ../nbs/20_pipeline.ipynb #803cca76
 def _date_problem(name: str, value) -> list[str]:
@@ -330,8 +335,9 @@ def enrich(s: EnrichSettings, progress: bool = True) -> list[Path]:
     job = prepare(s)
     cfg = _style_mask(_with_tuned(s), job.g.n_latent)
     if s.verbose and job.info.is_main: print(f'perturbation settings: {cfg.to_dict()}', file=sys.stderr)
+    real_of = lambda case: crop_fields(job.store.ensemble(*case, normalised=True), job.crop)
     return enrich_ensembles(job.g, s.data_dir, job.cases, cfg, s.destination(), job.stats, job.store.normaliser,
-                            job.store.var_names, s.batch, s.invstep, progress, job.info)
+                            job.store.var_names, s.batch, s.invstep, progress, job.info, real_of)
 
 # %% ../nbs/20_pipeline.ipynb #1b2f8e13
 @dataclass
@@ -343,6 +349,8 @@ class EvaluateSettings(CaseSelection):
     obs_dir: str | None = option(None, 'verifying analyses in the original layout, one sample per (date, lead time) '
                                        '(None: the synthetic truth of a synthetic data set, else no verification)')
     reference_members: int = option(0, 'members of a reference grand ensemble (synthetic data only)', ge=0)
+    truths: int = option(1, 'independent verifying fields per case (synthetic data only; more make scores less noisy)',
+                         ge=1)
     output_dir: str | None = option(None, 'where metrics.csv, metrics.json and report.html are written')
     maps: int = option(2, 'cases shown on maps in the report', ge=0)
     title: str = option('Enriched ensemble: evaluation', 'title of the report')
@@ -352,28 +360,29 @@ class EvaluateSettings(CaseSelection):
         return super().problems() + _required(self, ('real_data_dir', 'enriched_dir', 'output_dir'))
 
 
-def _truth_and_reference(data_dir: Path, var_names, obs_dir=None, reference_members: int = 0):
-    "Callables (date, lead time) → verifying field, → reference members; None where there is none."
+def _truth_and_reference(data_dir: Path, var_names, obs_dir=None, reference_members: int = 0, truths: int = 1):
+    "Callables (date, lead time) → verifying field(s), → reference members; None where there is none."
     synthetic = (data_dir / 'synthetic.yaml').is_file()
-    if reference_members and not synthetic:
-        raise InputError(f'reference_members needs a synthetic data set ({data_dir} has no synthetic.yaml)')
+    for name, n in (('reference_members', reference_members), ('truths', truths - 1)):
+        if n and not synthetic: raise InputError(f'{name} needs a synthetic data set ({data_dir} has no synthetic.yaml)')
     source = SyntheticTruth(data_dir, var_names) if synthetic else None
     if obs_dir is not None:
         obs = EnsembleStore(obs_dir, var_names)
         truth = lambda date, lt: obs.ensemble(date, lt)[0]
-    else: truth = source.truth if source else None
+    elif source: truth = source.truth if truths == 1 else lambda date, lt: source.truths(date, lt, truths)
+    else: truth = None
     reference = (lambda date, lt: source.reference(date, lt, reference_members)) if reference_members else None
     return truth, reference
 
 
 def evaluate_and_report(store: EnsembleStore, cases: list, enriched_dir, out_dir, inversion_dir=None, obs_dir=None,
                         reference_members: int = 0, crop=None, maps: int = 2, seed: int = 0,
-                        title: str = 'Enriched ensemble: evaluation') -> tuple[Evaluation, dict[str, Path]]:
+                        title: str = 'Enriched ensemble: evaluation', truths: int = 1) -> tuple[Evaluation, dict[str, Path]]:
     "Score the enriched ensembles of `cases`, write metrics.csv, metrics.json and report.html into `out_dir`."
     missing = [c for c in cases if not (Path(enriched_dir) / f'{case_name(*c)}.npz').exists()]
     if missing: raise InputError(f'{enriched_dir}: no enriched ensemble for {len(missing)} selected case(s), e.g. '
                                  f'{case_name(*missing[0])}.npz: run `enriching-gan enrich` first')
-    truth, reference = _truth_and_reference(store.data_dir, store.var_names, obs_dir, reference_members)
+    truth, reference = _truth_and_reference(store.data_dir, store.var_names, obs_dir, reference_members, truths)
     ev = evaluate_run(store, enriched_dir, cases, inversion_dir, truth, reference, crop, maps, seed)
     paths = ev.save(out_dir)
     notes = '' if truth else ('No verifying analyses: only the distribution of the enriched members against the real '
@@ -405,7 +414,7 @@ def evaluate(s: EvaluateSettings) -> tuple[Evaluation, dict[str, Path]]:
     if len(cases) < len(selected):
         print(f'evaluating the {len(cases)} enriched case(s) of the {len(selected)} selected', file=sys.stderr)
     return evaluate_and_report(store, cases, s.enriched_dir, s.output_dir, s.inversion_dir, s.obs_dir,
-                               s.reference_members, s.crop_indexes, s.maps, s.seed, s.title)
+                               s.reference_members, s.crop_indexes, s.maps, s.seed, s.title, s.truths)
 
 # %% ../nbs/20_pipeline.ipynb #895de8c5
 @dataclass
@@ -524,56 +533,157 @@ def debias_infer(s: InferSettings, progress: bool = True) -> Path:
     model, source, cases = s.open(info)
     return infer(model, source, cases, s.output_dir, s.sampling(), progress, info)
 
+# %% ../nbs/20_pipeline.ipynb #0c9a07ef
+BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noise': {'noise_maps': 'fresh'},
+                      'shared_pca': {'pca_direction': 'shared'}}
+
+
+@dataclass
+class BenchmarkProtocol(Settings):
+    "How the benchmark makes and scores its sets."
+    invstep: int = option(300, 'inversion steps', ge=1)
+    tune_steps: int = option(100, 'tuning steps of each variant', ge=1)
+    n_samples: int = option(64, 'members of every enriched set (and of the dressing and ideal sets)', ge=2)
+    truths: int = option(32, 'independent verifying fields per case', ge=1)
+    reference_members: int = option(256, 'members of the reference of each case (quantiles, spread, spectra)', ge=2)
+    variants: list[str] = option(['direct', 'fresh_noise', 'shared_pca'], 'options of the method scored beside the '
+                                 'default (enriched)', choices=tuple(BENCHMARK_VARIANTS)[1:])
+    n_boot: int = option(2000, 'bootstrap resamples of the cases', ge=100)
+    seed: int = option(0, 'random seed of the perturbations, the baseline and the bootstrap')
+
+
+def _enrich_variant(name: str, common: dict, split: dict, inverted: Path, out: Path, p: BenchmarkProtocol,
+                    progress: bool) -> Path:
+    "Tune variant `name` on the tuning dates and enrich the evaluation dates with it; returns its enriched directory."
+    method = {**BENCHMARK_VARIANTS[name], 'seed': p.seed}
+    tune(TuneSettings.from_dict({**common, **method, 'fake_data_dir': str(inverted), 'output_dir': str(out / 'tuned' / name),
+                                 'date_start': split['tune'][0], 'date_stop': split['tune'][-1],
+                                 'steps': p.tune_steps, 'N_samples': p.n_samples}), progress)
+    enrich(enrich_settings({**common, **method, 'data_dir': str(inverted), 'beta_dir': str(out / 'tuned' / name),
+                            'output_dir': str(out / 'enriched' / name), 'date_start': split['evaluate'][0],
+                            'date_stop': split['evaluate'][-1], 'N_samples': p.n_samples}), progress)
+    return out / 'enriched' / name
+
+
+def _case_sets(store: EnsembleStore, case, inverted: Path, enriched: dict, dressing_c, truth: SyntheticTruth,
+               n_samples: int, seed: int) -> dict:
+    "The sets of one evaluation case, physical units."
+    real = store.ensemble(*case)
+    sets = {'real': real, 'reconstruction': load_case(inverted, case)['reconstruction_physical']}
+    sets.update({name: load_case(d, case)['members'] for name, d in enriched.items()})
+    sets['dressing'] = dressing_members(real, n_samples, dressing_c, member_seed(seed, *case, 0))
+    sets['ideal'] = truth.fresh(*case, n_samples)
+    return sets
+
+
+def run_benchmark(ckpt, data_dir, stat_dir, split: dict, out, p: BenchmarkProtocol, device: str = 'auto',
+                  title: str = 'Enrichment benchmark', progress: bool = True) -> tuple[dict, Evaluation, dict]:
+    """The benchmark of the generator `ckpt` (normalised with the statistics in `stat_dir`) on the synthetic data set
+    `data_dir`, dates split as `split`; returns the benchmark's document, the evaluation and the files written."""
+    out, data_dir = Path(out), Path(data_dir)
+    common = {'ckpt_dir': str(ckpt), 'real_data_dir': str(data_dir), 'stat_dir': str(stat_dir), 'device': device,
+              'var_names': ['u', 'v', 't2m']}
+    inverted = out / 'inverted'
+    invert(InvertSettings.from_dict({**common, 'output_dir': str(inverted), 'invstep': p.invstep,
+                                     'date_start': split['tune'][0], 'date_stop': split['evaluate'][-1]}), progress)
+    enriched = {name: _enrich_variant(name, common, split, inverted, out, p, progress)
+                for name in ['enriched', *p.variants]}
+    store = EnsembleStore(data_dir, common['var_names'])
+    truth = SyntheticTruth(data_dir, store.var_names)
+    cases = lambda dates: [c for c in store.cases() if c[0] in set(dates)]
+    dressing_c = fit_dressing([(store.ensemble(*c), truth.truths(*c, p.truths)) for c in cases(split['tune'])],
+                              p.n_samples, seed=p.seed)
+    ev = Evaluation(store.var_names, store.lead_hours(), grid=store.grid())
+    evaluated = cases(split['evaluate'])
+    keep = {evaluated[0], evaluated[-1]}
+    for case in tqdm(evaluated, desc='ensembles scored', disable=not progress):
+        sets = _case_sets(store, case, inverted, enriched, dressing_c, truth, p.n_samples, p.seed)
+        ev.add_case(*case, sets, truth.truths(*case, p.truths), truth.reference(*case, p.reference_members),
+                    keep_example=case in keep, seed=p.seed)
+    doc = {**quality_summary(ev, p.n_boot, p.seed), 'dressing_constants': dict(zip(store.var_names,
+                                                                                    map(float, dressing_c))),
+           'split': split, 'protocol': p.to_dict()}
+    paths = ev.save(out / 'evaluation')
+    paths['quality'] = out / 'evaluation' / 'quality.json'
+    atomic_write(paths['quality'], lambda f: json.dump(doc, f, indent=1), text=True)
+    paths['report'] = write_report(ev, out / 'evaluation' / 'report.html', title, benchmark=doc)
+    return doc, ev, paths
+
 # %% ../nbs/20_pipeline.ipynb #04fe3b6a
 @dataclass
 class DemoScale(Settings):
     "Sizes of the steps of `enriching-gan demo`."
     size: int = option(32, 'grid points per side', ge=8)
-    n_dates: int = option(14, 'forecast dates; the last `invert_dates` are held out of training and enriched', ge=2)
+    n_dates: int = option(16, 'forecast dates: training, then `tune_dates`, then `invert_dates`', ge=3)
+    start_date: str = option('2024-01-15', 'first date, YYYY-MM-DD')
+    date_step_days: int = option(7, 'days between dates', ge=1)
     lead_times: list[int] = option([3, 12, 24, 45], 'lead times in hours')
     train_steps: int = option(1500, 'training steps', ge=1)
     batch_size: int = option(8, 'training batch', ge=1)
     latent_dim: int = option(64, 'dimension of z and w', ge=1)
     n_mlp: int = option(4, 'layers of the mapping network', ge=1)
     channel_max: int = option(32, 'cap on the channels per resolution', ge=1)
-    invert_dates: int = option(2, 'held-out dates that are inverted, enriched and evaluated', ge=1)
+    r1: float = option(10., 'R1 penalty weight of the training', ge=0)
+    ema_kimg: float | None = option(None, 'half-life of the generator EMA in thousands of images (None: 5 % of the '
+                                    'images of the training)', ge=0)
+    tune_dates: int = option(2, 'dates after the training ones on which the perturbation strengths are tuned', ge=1)
+    invert_dates: int = option(2, 'last dates: enriched and evaluated', ge=1)
     invstep: int = option(300, 'inversion steps', ge=1)
     tune_steps: int = option(100, 'tuning steps', ge=1)
-    n_samples: int = option(64, 'enriched members per ensemble', ge=1)
-    reference_members: int = option(128, 'grand-ensemble members drawn for the evaluation', ge=0)
+    n_samples: int = option(64, 'enriched members per ensemble', ge=2)
+    truths: int = option(16, 'independent verifying fields per evaluated case', ge=1)
+    reference_members: int = option(128, 'grand-ensemble members drawn for the evaluation', ge=2)
+    variants: list[str] = option([], 'options of the method scored beside the default', choices=tuple(BENCHMARK_VARIANTS)[1:])
     minutes: float | None = option(None, 'wall time of the whole demo measured on a 2-core CPU (None: not measured)')
+
+    def protocol(self) -> BenchmarkProtocol:
+        "The benchmark settings of this scale."
+        return BenchmarkProtocol(invstep=self.invstep, tune_steps=self.tune_steps, n_samples=self.n_samples,
+                                 truths=self.truths, reference_members=self.reference_members, variants=self.variants)
 
 
 DEMO_SCALES = {
-    'tiny': DemoScale(size=16, n_dates=4, lead_times=[6, 30], train_steps=60, batch_size=4, latent_dim=32, n_mlp=2,
-                      channel_max=16, invert_dates=1, invstep=40, tune_steps=10, n_samples=24, reference_members=32,
-                      minutes=0.5),
+    'tiny': DemoScale(size=16, n_dates=5, lead_times=[6, 30], train_steps=60, batch_size=4, latent_dim=32, n_mlp=2,
+                      channel_max=16, tune_dates=1, invert_dates=1, invstep=40, tune_steps=10, n_samples=24, truths=4,
+                      reference_members=32, minutes=0.5),
     'cpu': DemoScale(minutes=5.),
-    'gpu': DemoScale(size=128, n_dates=40, lead_times=list(LEAD_TIMES), train_steps=30_000, batch_size=16,
-                     latent_dim=512,
-                     n_mlp=8, channel_max=256, invert_dates=4, invstep=1000, tune_steps=300, n_samples=120,
-                     reference_members=256),
+    'quality': DemoScale(n_dates=185, start_date='2023-01-02', date_step_days=2, train_steps=3000, batch_size=16,
+                         latent_dim=128, channel_max=64, r1=0.05, ema_kimg=2., tune_dates=2, invert_dates=3,
+                         truths=32, reference_members=256, variants=['direct', 'fresh_noise', 'shared_pca']),
+    'gpu': DemoScale(size=128, n_dates=44, lead_times=list(LEAD_TIMES), train_steps=30_000, batch_size=16,
+                     latent_dim=512, n_mlp=8, channel_max=256, invert_dates=4, invstep=1000, tune_steps=300,
+                     n_samples=120, truths=32, reference_members=256),
 }
 
 # %% ../nbs/20_pipeline.ipynb #c2eebba5
-def _demo_data(out: Path, sc: DemoScale) -> tuple[Path, list[str]]:
-    "The synthetic data set and the dates held out of training (the last `invert_dates`)."
+TRAIN_STATS = 'stats_train'   # normalisation statistics of the training dates alone, in the demo's data set
+
+
+def _demo_data(out: Path, sc: DemoScale) -> tuple[Path, dict]:
+    """The synthetic data set, its dates split (train, tune, evaluate) and the normalisation statistics of the
+    training dates (in `data/stats_train`)."""
     data = make_synthetic_dataset(out / 'data', sc.n_dates, 16, sc.lead_times, sc.size,
-                                  var_names=('rr', 'u', 'v', 't2m'))
+                                  var_names=('rr', 'u', 'v', 't2m'), start_date=sc.start_date,
+                                  date_step_days=sc.date_step_days)
     labels = read_labels(data / 'labels.csv')
-    held_out = sorted(labels['Date'].unique())[-sc.invert_dates:]
-    write_labels(labels[~labels['Date'].isin(held_out)], data / 'train_labels.csv')
-    return data, held_out
+    split = split_dates(labels['Date'].unique(), sc.tune_dates, sc.invert_dates)
+    train_labels = labels[labels['Date'].isin(split['train'])]
+    write_labels(train_labels, data / 'train_labels.csv')
+    if not (data / TRAIN_STATS).is_dir():
+        compute_statistics(data, NormalisationConfig.from_yaml(data / 'dataset_handler_config.yaml'), train_labels,
+                           data / TRAIN_STATS)
+    return data, split
 
 
 def _demo_train(out: Path, data: Path, sc: DemoScale, device: str) -> Path:
-    "Train (or resume) the demo's generator; returns the last checkpoint."
+    "Train (or resume) the demo's generator on the training dates; returns the last checkpoint."
     every = lambda k: max(sc.train_steps // k, 1)
+    ema = sc.ema_kimg if sc.ema_kimg is not None else sc.train_steps * sc.batch_size * 0.05 / 1000
     cfg = TrainConfig(data_dir=str(data), output_dir=str(out / 'run'), id_file='train_labels.csv',
-                      var_names=['u', 'v', 't2m'],
-                      total_steps=sc.train_steps, batch_size=sc.batch_size, latent_dim=sc.latent_dim, n_mlp=sc.n_mlp,
-                      channel_max=sc.channel_max, ema_kimg=sc.train_steps * sc.batch_size * 0.05 / 1000,
-                      ckpt_every=every(4), sample_every=every(4), log_every=every(20), num_workers=0, device=device)
+                      stat_dir=str(data / TRAIN_STATS), var_names=['u', 'v', 't2m'], total_steps=sc.train_steps,
+                      batch_size=sc.batch_size, latent_dim=sc.latent_dim, n_mlp=sc.n_mlp, channel_max=sc.channel_max,
+                      r1=sc.r1, ema_kimg=ema, ckpt_every=every(4), sample_every=every(4), log_every=every(20),
+                      num_workers=0, device=device)
     train(cfg, resume=True)
     return checkpoint_file(out / 'run' / 'checkpoints')
 
@@ -587,39 +697,39 @@ def _demo_stamp(out: Path, scale: str, sc: DemoScale) -> None:
     atomic_write(stamp, lambda f: yaml.safe_dump({'scale': scale, **sc.to_dict()}, f), text=True)
 
 
+HEADLINE = ('crps_fair', 'crps_std', 'q01_error', 'q99_error', 'brier_q90', 'outlier_fraction')
+
+
+def headline_table(doc: dict, sets=('real', 'enriched', 'dressing', 'ideal')) -> pd.DataFrame:
+    "The few numbers printed after a benchmark: the headline scores of the main sets, per variable."
+    rows = {(v, s): {name: doc[v][name].get(s) for name in sets if name in doc[v]}
+            for v in ('u', 'v', 't2m') if v in doc for s in HEADLINE}
+    return pd.DataFrame.from_dict(rows, orient='index').rename_axis(['variable', 'score'])
+
+
 @dataclass
 class DemoSettings(Settings):
     "Settings of `enriching-gan demo`."
     output_dir: str = option('enriching_gan_demo', 'directory of the whole run', aliases=('out',))
-    scale: str = option('cpu', 'sizes: tiny (a test), cpu (minutes on a laptop), gpu (one GPU)',
-                        choices=tuple(DEMO_SCALES))
+    scale: str = option('cpu', 'sizes: tiny (a test), cpu (minutes on a laptop), quality (the benchmark\'s generator, '
+                        'an hour on a CPU), gpu (one GPU)', choices=tuple(DEMO_SCALES))
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
 
 
 def demo(s: DemoSettings, progress: bool = True) -> dict[str, Path]:
-    "Data → training → latent statistics → inversion → tuning → enrichment → evaluation; returns where everything is."
+    "Data → training → the benchmark on later dates (inversion, tuning, enrichment, scores); returns where things are."
     resolve_device(s.device)                                # a missing GPU is said before any file is written
     out, scale, device, sc = Path(s.output_dir).resolve(), s.scale, s.device, DEMO_SCALES[s.scale]
     _demo_stamp(out, scale, sc)
     took = f'about {sc.minutes:g} min on a 2-core CPU' if sc.minutes else 'not timed on this scale'
     print(f'demo at scale {scale} ({took}): everything goes to {out}', file=sys.stderr)
-    data, held_out = _demo_data(out, sc)
+    data, split = _demo_data(out, sc)
     ckpt = _demo_train(out, data, sc, device)
-    pack, tuned, enriched = out / 'inverted', out / 'tuned', out / 'enriched'
-    common = {'ckpt_dir': str(ckpt), 'real_data_dir': str(data), 'var_names': ['u', 'v', 't2m'], 'device': device,
-              'date_start': held_out[0], 'date_stop': held_out[-1]}
-    invert(InvertSettings.from_dict({**common, 'output_dir': str(pack), 'invstep': sc.invstep}), progress)
-    tune(TuneSettings.from_dict({**common, 'fake_data_dir': str(pack), 'output_dir': str(tuned), 'steps': sc.tune_steps,
-                                 'N_samples': sc.n_samples}), progress)
-    enrich(enrich_settings({**common, 'data_dir': str(pack), 'beta_dir': str(tuned), 'output_dir': str(enriched)}),
-           progress)
-    selection = {k: common[k] for k in ('real_data_dir', 'date_start', 'date_stop')}
-    ev, paths = evaluate(EvaluateSettings.from_dict({**selection, 'enriched_dir': str(enriched),
-                                                     'inversion_dir': str(pack), 'output_dir': str(out / 'evaluation'),
-                                                     'reference_members': sc.reference_members,
-                                                     'title': f'enriching_gan demo ({scale}): {len(held_out)} '
-                                                              f'held-out dates, 16 -> {sc.n_samples} members'}))
-    print(headline_scores(ev).round(3).to_string())
-    return {'data': data, 'checkpoint': ckpt, 'inverted codes': pack,
-            'perturbation settings': tuned / 'perturbation.yaml',
-            'enriched members (physical units)': enriched, **{f'metrics {k}': v for k, v in paths.items()}}
+    title = (f'enriching_gan demo ({scale}): tuned on {len(split["tune"])} dates, evaluated on '
+             f'{len(split["evaluate"])} others, 16 -> {sc.n_samples} members')
+    doc, _, paths = run_benchmark(ckpt, data, data / TRAIN_STATS, split, out, sc.protocol(), device, title, progress)
+    print(headline_table(doc).round(3).to_string())
+    return {'data': data, 'checkpoint': ckpt, 'inverted codes': out / 'inverted',
+            'perturbation settings': out / 'tuned' / 'enriched' / 'perturbation.yaml',
+            'enriched members (physical units)': out / 'enriched' / 'enriched',
+            **{f'metrics {k}': v for k, v in paths.items()}}
