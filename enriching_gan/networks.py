@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from .ops import bias_act, upfirdn2d
 from .settings import Settings, option
@@ -308,8 +309,17 @@ class Generator(nn.Module):
         if noise_mode == 'random': return [None] * self.num_layers
         raise ValueError(f'noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}')
 
-    def synthesis(self, ws: torch.Tensor, noise=None, noise_mode: str = 'random') -> torch.Tensor:
-        "Fields (B, nb_var, size, size) from W+ codes (B, n_latent, style_dim) or W codes (B, style_dim)."
+    def _level(self, k: int, out, skip, ws, noise):
+        "Resolution level `k` (1: 8×8): up-sampling conv, conv, output layer added to the skip."
+        up_conv, conv, to_fields = self.convs[2 * k - 2], self.convs[2 * k - 1], self.to_rgbs[k - 1]
+        out = up_conv(out, ws[:, 2 * k - 1], noise[2 * k - 1])
+        out = conv(out, ws[:, 2 * k], noise[2 * k])
+        return out, to_fields(out, ws[:, 2 * k + 1], skip)
+
+    def synthesis(self, ws: torch.Tensor, noise=None, noise_mode: str = 'random',
+                  checkpointing: bool = False) -> torch.Tensor:
+        """Fields (B, nb_var, size, size) from W+ codes (B, n_latent, style_dim) or W codes (B, style_dim);
+        `checkpointing` recomputes each resolution level in the backward pass instead of keeping its activations."""
         if ws.ndim == 2: ws = ws[:, None].expand(-1, self.n_latent, -1)
         if ws.ndim != 3 or ws.shape[1:] != (self.n_latent, self.style_dim):
             raise ValueError(f'ws must be (B, {self.n_latent}, {self.style_dim}) or (B, {self.style_dim}), '
@@ -319,10 +329,10 @@ class Generator(nn.Module):
         if self.channels_last: out = out.contiguous(memory_format=torch.channels_last)
         out = self.conv1(out, ws[:, 0], noise[0])
         skip = self.to_rgb1(out, ws[:, 1])
-        for k, (up_conv, conv, to_fields) in enumerate(zip(self.convs[::2], self.convs[1::2], self.to_rgbs), start=1):
-            out = up_conv(out, ws[:, 2 * k - 1], noise[2 * k - 1])
-            out = conv(out, ws[:, 2 * k], noise[2 * k])
-            skip = to_fields(out, ws[:, 2 * k + 1], skip)
+        recompute = checkpointing and torch.is_grad_enabled()
+        for k in range(1, len(self.to_rgbs) + 1):
+            if recompute: out, skip = checkpoint(self._level, k, out, skip, ws, noise, use_reentrant=False)
+            else: out, skip = self._level(k, out, skip, ws, noise)
         if self.tanh_rr: skip = torch.cat([torch.tanh(skip[:, :1]), skip[:, 1:]], 1)
         return skip
 
