@@ -157,7 +157,7 @@ class InversionConfig(Settings):
     optimize_noise: bool = option(True, 'optimise the noise maps along with the codes')
     init: str = option('mean', 'start of the codes: mean (the latent mean, as the original) or encoder (the codes a '
                                'trained encoder gives each member; see --encoder)', choices=INITS)
-    checkpointing: bool = option(False, 'recompute each resolution level of the generator in the backward pass '
+    checkpointing: bool = option(False, 'recompute each layer of the generator in the backward pass '
                                         '(activation checkpointing): more members per batch in the same memory, for '
                                         'about one more forward pass of compute')
 
