@@ -60,7 +60,7 @@ def main():
     tr = trainers(args, root)
     data = {k: t.batches(0) for k, t in tr.items()}
     t0 = time.perf_counter()
-    for _ in range(32): tr['compiled'].train_step(next(data['compiled']))   # compiles every variant (mixing, regularisers)
+    for _ in range(32): tr['compiled'].train_step(next(data['compiled']))   # compiles every variant (mixing, ...)
     compile_train = time.perf_counter() - t0
     for _ in range(4): tr['eager'].train_step(next(data['eager']))
 
@@ -81,9 +81,11 @@ def main():
     for _ in range(args.rounds):
         for name in ('eager', 'compiled'):
             times[f'train {name}'].append(timed(lambda: tr[name].train_step(next(data[name])), dev, args.steps))
-            times[f'inversion {name}'].append(timed(lambda: inversion(name == 'compiled'), dev, 1) / args.inversion_steps)
+            per_run = timed(lambda: inversion(name == 'compiled'), dev, 1)
+            times[f'inversion {name}'].append(per_run / args.inversion_steps)
     med = {k: statistics.median(v) for k, v in times.items()}
-    rows = [{'step': 'training step (D, G, lazy R1 and path length, EMA)', 'eager ms': f"{med['train eager'] * 1e3:.1f}",
+    rows = [{'step': 'training step (D, G, lazy R1 and path length, EMA)',
+             'eager ms': f"{med['train eager'] * 1e3:.1f}",
              'compiled ms': f"{med['train compiled'] * 1e3:.1f}",
              'compiled vs eager': f"{med['train eager'] / med['train compiled']:.2f}x",
              'first compile s': f'{compile_train:.0f}'},

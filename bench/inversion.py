@@ -124,7 +124,8 @@ def compare_starts(args) -> dict:
     truth = np.concatenate([job.store.ensemble(*c) for c in job.cases])
     seeds = [member_seed(0, d, lt, m) for d, lt in job.cases for m in range(job.store.n_members(d, lt))]
     real_t = torch.from_numpy(real)
-    with torch.no_grad(): starts = {'mean': job.stats.mean.expand(len(real), job.g.n_latent, -1), 'encoder': enc(real_t)}
+    with torch.no_grad():
+        starts = {'mean': job.stats.mean.expand(len(real), job.g.n_latent, -1), 'encoder': enc(real_t)}
     curves, seconds = {}, {}
     for name, grid in (('mean', MEAN_STEPS), ('encoder', ENCODER_STEPS)):
         curves[name], seconds[name] = {}, {}
@@ -138,8 +139,8 @@ def compare_starts(args) -> dict:
                                 start=starts[name]).reconstruction
             seconds[name][steps] = time.perf_counter() - t0
             curves[name][steps] = physical_mae(job, recon, truth)
-            print(f'{name:8s} {steps:5d} steps: MAE ' + ', '.join(f'{v} {e:.3f}' for v, e in curves[name][steps].items())
-                  + f' ({seconds[name][steps]:.1f} s)', flush=True)
+            errors = ', '.join(f'{v} {e:.3f}' for v, e in curves[name][steps].items())
+            print(f'{name:8s} {steps:5d} steps: MAE {errors} ({seconds[name][steps]:.1f} s)', flush=True)
     scalar = lambda e: float(np.mean(list(e.values())))
     mean_1000, enc_1000 = curves['mean'][1000], curves['encoder'][1000]
     match = steps_to_match(curves['encoder'], mean_1000)
@@ -159,7 +160,8 @@ def compare_starts(args) -> dict:
     (out / 'starts.json').write_text(json.dumps(result, indent=1))
     rows = [{'start': k, 'steps': s, **{v: f'{e:.3f}' for v, e in curves[k][s].items()},
              'seconds': f'{seconds[k][s]:.1f}'} for k in curves for s in sorted(curves[k])]
-    print_table(rows, f'held-out reconstruction MAE (physical units), {len(real)} members, {device_name(torch.device("cpu"))}')
+    print_table(rows, f'held-out reconstruction MAE (physical units), {len(real)} members, '
+                      f'{device_name(torch.device("cpu"))}')
     print(f"\nencoder_steps_to_match {match}; error at 1000 steps: mean {result['mean_error_at_1000']:.4f}, "
           f"encoder {result['encoder_error_at_1000']:.4f}; goal met: {result['goal_met']}; {out / 'starts.json'}")
     return result
@@ -176,11 +178,13 @@ def end_to_end(args) -> dict:
                   max_members=args.max_members)
     result = {'members': 240, 'threads': torch.get_num_threads(), 'max_members': args.max_members}
     for name, extra in (('mean', {'invstep': 1000}),
-                        ('encoder', {'invstep': args.encoder_invstep, 'init': 'encoder', 'encoder': str(args.encoder)})):
+                        ('encoder', {'invstep': args.encoder_invstep, 'init': 'encoder',
+                                     'encoder': str(args.encoder)})):
         t0 = time.perf_counter()
         paths = invert(InvertSettings(**common, **extra, output_dir=str(out / f'inv_{name}')), progress=False)
         result[name] = {'seconds': round(time.perf_counter() - t0, 1), 'cases': len(paths), **extra}
-        print(f"{name}: {len(paths)} cases of 16 members, {extra['invstep']} steps: {result[name]['seconds']} s", flush=True)
+        print(f"{name}: {len(paths)} cases of 16 members, {extra['invstep']} steps: {result[name]['seconds']} s",
+              flush=True)
     result['speed_up'] = round(result['mean']['seconds'] / result['encoder']['seconds'], 2)
     (out / 'end_to_end.json').write_text(json.dumps(result, indent=1))
     return result

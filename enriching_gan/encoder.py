@@ -228,7 +228,8 @@ def _resume(self: EncoderTrainer) -> Path | None:
         if ckpt['generator'] != self.g_fingerprint:
             raise CheckpointError(f'{path}: the run trains an encoder of another generator; use another output_dir')
         now = self.cfg.to_dict()
-        changed = [k for k in sorted(ckpt['train_config']) if k not in _RESUMABLE and ckpt['train_config'][k] != now.get(k)]
+        saved = ckpt['train_config']
+        changed = [k for k in sorted(saved) if k not in _RESUMABLE and saved[k] != now.get(k)]
         if changed: raise CheckpointError(f'{path}: the run was trained with other settings ({", ".join(changed)}); '
                                           'use another output_dir, or the settings of the run')
         self.encoder.load_state_dict(ckpt['encoder'])
