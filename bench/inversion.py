@@ -1,29 +1,56 @@
-"""Inversion throughput: members x steps per second by batch size, and the speed-up of batching many
-ensembles over inverting one 16-member ensemble at a time.
+"""Inversion benchmarks.
 
-GPU default: the 256x256 full-size generator (random weights: the cost does not depend on them).
-CPU default: a 32x32 generator with 64 channels.
+Throughput (default): members x steps per second by batch size, and the speed-up of batching many ensembles
+over inverting one 16-member ensemble at a time. GPU default: the 256x256 full-size generator (random weights:
+the cost does not depend on them). CPU default: a 32x32 generator with 64 channels.
 
     python bench/inversion.py [--size 256] [--channel-max 512] [--steps 20] [--batches 16,32,64,128,256,512]
+
+Encoder start against latent-mean start (`--compare-starts`), on a trained generator (default: the `cpu` demo's,
+`enriching-gan demo --scale cpu --out bench_runs/demo_cpu`) and held-out members (dates outside its training
+labels): per-variable MAE in physical units of inversions of 0..1000 steps from both starts; the encoder is
+trained there first unless `--encoder` names one. Writes DIR/starts.json.
+
+    python bench/inversion.py --compare-starts --out DIR [--generator CKPT] [--encoder RUN] [--cases 2]
+
+End to end (`--end-to-end`): `enriching-gan invert` of one 16-member ensemble at 15 lead times (240 members),
+1000 steps from the mean and `--encoder-invstep` steps from the encoder; writes DIR/end_to_end.json.
+
+    python bench/inversion.py --end-to-end --out DIR --encoder RUN [--encoder-invstep 100]
+
+Memory (`--memory`): peak resident memory of inversion steps at two batch sizes, with and without activation
+checkpointing, each in a fresh process; members per GB from the difference.
+
+    python bench/inversion.py --memory [--size 64] [--channel-max 64] [--batches 32,128]
 """
 import argparse
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import numpy as np
 import torch
 
+from enriching_gan.checkpoints import load_checkpoint
+from enriching_gan.data import read_labels
+from enriching_gan.encoder import EncoderTrainConfig, generator_checkpoint, load_encoder, train_encoder
 from enriching_gan.inversion import InversionConfig, compute_latent_stats, project
+from enriching_gan.jobs import member_seed
 from enriching_gan.networks import Generator
+from enriching_gan.pipeline import InvertSettings, invert, prepare
+from enriching_gan.synthetic import LEAD_TIMES, make_synthetic_dataset
 from _timing import device_name, print_table, sync
 
+DEMO_GENERATOR = Path(__file__).resolve().parents[1] / 'bench_runs' / 'demo_cpu' / 'run' / 'checkpoints'
+MEAN_STEPS = (0, 100, 200, 1000)
+ENCODER_STEPS = (0, 10, 25, 50, 100, 200, 1000)
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+def throughput(args) -> None:
+    "Members x steps per second by batch size."
     cuda = torch.cuda.is_available()
-    p.add_argument('--size', type=int, default=256 if cuda else 32)
-    p.add_argument('--channel-max', type=int, default=512 if cuda else 64)
-    p.add_argument('--steps', type=int, default=20 if cuda else 5)
-    p.add_argument('--batches', default='16,32,64,128,256,512' if cuda else '16,32,64')
-    args = p.parse_args()
     dev = torch.device('cuda' if cuda else 'cpu')
     if cuda: torch.backends.cudnn.benchmark = True
     g = Generator(args.size, 3, channel_max=args.channel_max).to(dev).eval()
@@ -46,9 +73,194 @@ def main():
         rows.append({'members per batch': b, 'members x steps / s': f'{b * args.steps / secs:.1f}'})
     base = float(rows[0]['members x steps / s'])
     for r in rows: r['speed-up vs 16'] = f"{float(r['members x steps / s']) / base:.2f}x"
-    print_table(rows, f'inversion at {args.size}x{args.size}, channel_max {args.channel_max}, {args.steps} steps, {device_name(dev)}')
+    print_table(rows, f'inversion at {args.size}x{args.size}, channel_max {args.channel_max}, {args.steps} steps, '
+                      f'{device_name(dev)}')
     steps_240 = 240 * 1000 / max(float(r['members x steps / s']) for r in rows)
-    print(f'\nestimated wall time for one 16-member ensemble at 15 lead times (240 members, 1000 steps): {steps_240 / 60:.1f} min')
+    print(f'\nestimated wall time for one 16-member ensemble at 15 lead times (240 members, 1000 steps): '
+          f'{steps_240 / 60:.1f} min')
+
+
+def held_out_settings(gen: Path, out: Path, n_cases: int) -> InvertSettings:
+    "Invert settings of the first `n_cases` forecasts of the generator's data set that it was not trained on."
+    tc = load_checkpoint(gen)['train_config']
+    data = Path(tc['data_dir'])
+    trained = set(read_labels(data / tc['id_file'])['Date'])
+    labels = read_labels(data / 'labels.csv')
+    held = labels[~labels['Date'].isin(trained)]
+    first = sorted(held['Date'].unique())[0]
+    lead_times = sorted(held[held['Date'] == first]['LeadTime'].unique())[:n_cases]
+    return InvertSettings(ckpt_dir=str(gen), real_data_dir=str(data), date_start=first, date_stop=first,
+                          leadtimes=[int(l) for l in lead_times], output_dir=str(out / 'inverted'), device='cpu')
+
+
+def physical_mae(job, recon: torch.Tensor, truth: np.ndarray) -> dict:
+    "Per-variable MAE of normalised reconstructions against physical fields."
+    err = np.abs(job.store.normaliser.denormalise(recon) - truth).mean((0, 2, 3))
+    return {v: float(e) for v, e in zip(job.store.var_names, err)}
+
+
+def encoder_run(gen: Path, out: Path, given, steps: int, channels: int) -> tuple[Path, float]:
+    "The encoder run to use (trained in `out/encoder` unless `given`) and the seconds its training took here."
+    if given: return Path(given), 0.
+    t0 = time.perf_counter()
+    train_encoder(EncoderTrainConfig(ckpt_dir=str(gen), output_dir=str(out / 'encoder'), total_steps=steps,
+                                     channels=channels, device='cpu', log_every=100), resume=True)
+    return out / 'encoder', time.perf_counter() - t0
+
+
+def steps_to_match(curve: dict, target: dict) -> int | None:
+    "The first step count whose error is at most `target` for every variable."
+    return next((s for s, e in sorted(curve.items()) if all(e[v] <= target[v] for v in target)), None)
+
+
+def compare_starts(args) -> dict:
+    "Errors of held-out members against inversion steps, from the latent mean and from the encoder."
+    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    gen = generator_checkpoint(args.generator)
+    enc_dir, enc_seconds = encoder_run(gen, out, args.encoder, args.encoder_steps, args.encoder_channels)
+    job = prepare(held_out_settings(gen, out, args.cases))
+    enc = load_encoder(enc_dir, job.g)
+    real = np.concatenate([job.store.ensemble(*c, normalised=True) for c in job.cases])
+    truth = np.concatenate([job.store.ensemble(*c) for c in job.cases])
+    seeds = [member_seed(0, d, lt, m) for d, lt in job.cases for m in range(job.store.n_members(d, lt))]
+    real_t = torch.from_numpy(real)
+    with torch.no_grad():
+        starts = {'mean': job.stats.mean.expand(len(real), job.g.n_latent, -1), 'encoder': enc(real_t)}
+    curves, seconds = {}, {}
+    for name, grid in (('mean', MEAN_STEPS), ('encoder', ENCODER_STEPS)):
+        curves[name], seconds[name] = {}, {}
+        for steps in grid:
+            t0 = time.perf_counter()
+            if steps == 0:   # the start itself, decoded with the random noise maps an inversion starts from
+                torch.manual_seed(0)
+                with torch.no_grad(): recon = job.g.synthesis(starts[name], noise=job.g.make_noise(len(real)))
+            else:
+                recon = project(job.g, real_t, InversionConfig(invstep=steps), job.stats, seeds,
+                                start=starts[name]).reconstruction
+            seconds[name][steps] = time.perf_counter() - t0
+            curves[name][steps] = physical_mae(job, recon, truth)
+            errors = ', '.join(f'{v} {e:.3f}' for v, e in curves[name][steps].items())
+            print(f'{name:8s} {steps:5d} steps: MAE {errors} ({seconds[name][steps]:.1f} s)', flush=True)
+    scalar = lambda e: float(np.mean(list(e.values())))
+    mean_1000, enc_1000 = curves['mean'][1000], curves['encoder'][1000]
+    match = steps_to_match(curves['encoder'], mean_1000)
+    result = {
+        'generator': str(gen), 'encoder': str(enc_dir), 'encoder_training_seconds': round(enc_seconds, 1),
+        'held_out_cases': [list(map(str, c)) for c in job.cases], 'members': len(real),
+        'variables': job.store.var_names,
+        'error': 'MAE in physical units, per variable; the scalars are the mean over variables',
+        'mean_error_at_1000': scalar(mean_1000), 'encoder_error_at_1000': scalar(enc_1000),
+        'encoder_steps_to_match': match,
+        'mean_error_at_1000_by_variable': mean_1000, 'encoder_error_at_1000_by_variable': enc_1000,
+        'goal_met': match is not None and match <= 100 and all(enc_1000[v] <= mean_1000[v] for v in mean_1000),
+        'curves': {k: {str(s): e for s, e in c.items()} for k, c in curves.items()},
+        'seconds': {k: {str(s): round(t, 2) for s, t in c.items()} for k, c in seconds.items()},
+        'threads': torch.get_num_threads(),
+    }
+    (out / 'starts.json').write_text(json.dumps(result, indent=1))
+    rows = [{'start': k, 'steps': s, **{v: f'{e:.3f}' for v, e in curves[k][s].items()},
+             'seconds': f'{seconds[k][s]:.1f}'} for k in curves for s in sorted(curves[k])]
+    print_table(rows, f'held-out reconstruction MAE (physical units), {len(real)} members, '
+                      f'{device_name(torch.device("cpu"))}')
+    print(f"\nencoder_steps_to_match {match}; error at 1000 steps: mean {result['mean_error_at_1000']:.4f}, "
+          f"encoder {result['encoder_error_at_1000']:.4f}; goal met: {result['goal_met']}; {out / 'starts.json'}")
+    return result
+
+
+def end_to_end(args) -> dict:
+    "Wall time of `invert` of 16 members x 15 lead times, from the mean (1000 steps) and from the encoder."
+    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    gen = generator_checkpoint(args.generator)
+    g = load_checkpoint(gen)['g_ema']
+    data = make_synthetic_dataset(out / 'data_15', n_dates=1, lead_times=LEAD_TIMES[:15], size=g.size,
+                                  var_names=('rr', 'u', 'v', 't2m'), progress=False)
+    common = dict(ckpt_dir=str(gen), real_data_dir=str(data), stat_dir=str(data / 'stats'), device='cpu',
+                  max_members=args.max_members)
+    result = {'members': 240, 'threads': torch.get_num_threads(), 'max_members': args.max_members}
+    for name, extra in (('mean', {'invstep': 1000}),
+                        ('encoder', {'invstep': args.encoder_invstep, 'init': 'encoder',
+                                     'encoder': str(args.encoder)})):
+        t0 = time.perf_counter()
+        paths = invert(InvertSettings(**common, **extra, output_dir=str(out / f'inv_{name}')), progress=False)
+        result[name] = {'seconds': round(time.perf_counter() - t0, 1), 'cases': len(paths), **extra}
+        print(f"{name}: {len(paths)} cases of 16 members, {extra['invstep']} steps: {result[name]['seconds']} s",
+              flush=True)
+    result['speed_up'] = round(result['mean']['seconds'] / result['encoder']['seconds'], 2)
+    (out / 'end_to_end.json').write_text(json.dumps(result, indent=1))
+    return result
+
+
+def peak_rss_gb(size: int, channel_max: int, batch: int, checkpointing: bool, steps: int) -> float:
+    "Peak resident memory growth (GB) of `steps` inversion steps, measured in a fresh process."
+    code = f'''
+import resource, torch
+from enriching_gan.inversion import InversionConfig, compute_latent_stats, project
+from enriching_gan.networks import Generator
+torch.manual_seed(0)
+g = Generator({size}, 3, style_dim=64, n_mlp=2, channel_max={channel_max}).eval()
+stats = compute_latent_stats(g, 500)
+real = torch.randn({batch}, 3, {size}, {size})
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+project(g, real, InversionConfig(invstep={steps}, checkpointing={checkpointing}), stats)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 2 ** 20)
+'''
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    return float(res.stdout.strip().splitlines()[-1])
+
+
+def memory(args) -> list[dict]:
+    "Members per GB of inversion, with and without activation checkpointing."
+    b1, b2 = [int(v) for v in args.batches.split(',')]
+    rows = []
+    for ckpt in (False, True):
+        gb = {b: peak_rss_gb(args.size, args.channel_max, b, ckpt, args.steps) for b in (b1, b2)}
+        per_member = (gb[b2] - gb[b1]) / (b2 - b1)
+        rows.append({'activation checkpointing': 'on' if ckpt else 'off', f'peak GB at {b1}': f'{gb[b1]:.3f}',
+                     f'peak GB at {b2}': f'{gb[b2]:.3f}', 'MB per member': f'{per_member * 1024:.1f}',
+                     'members per GB': f'{1 / per_member:.0f}'})
+    base = float(rows[0]['members per GB'])
+    for r in rows: r['vs off'] = f"{float(r['members per GB']) / base:.2f}x"
+    print_table(rows, f'inversion memory at {args.size}x{args.size}, channel_max {args.channel_max}, peak RSS growth '
+                      f'(CPU, fresh process per row)')
+    return rows
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cuda = torch.cuda.is_available()
+    p.add_argument('--compare-starts', action='store_true', help='encoder start against latent-mean start')
+    p.add_argument('--end-to-end', action='store_true', help='invert 16 members x 15 lead times both ways')
+    p.add_argument('--memory', action='store_true', help='members per GB with and without activation checkpointing')
+    p.add_argument('--out', default=None, help='output directory of --compare-starts / --end-to-end')
+    p.add_argument('--generator', default=str(DEMO_GENERATOR), help='generator checkpoint or run checkpoints dir')
+    p.add_argument('--encoder', default=None, help='encoder run (default: trained in OUT/encoder)')
+    p.add_argument('--encoder-steps', type=int, default=1000, help='training steps of the encoder trained here')
+    p.add_argument('--encoder-channels', type=int, default=32, help='channels of the encoder trained here')
+    p.add_argument('--encoder-invstep', type=int, default=100, help='inversion steps from the encoder (--end-to-end)')
+    p.add_argument('--max-members', type=int, default=64, help='members per batch (--end-to-end)')
+    p.add_argument('--cases', type=int, default=2, help='held-out forecasts of 16 members (--compare-starts)')
+    p.add_argument('--size', type=int, default=None)
+    p.add_argument('--channel-max', type=int, default=None)
+    p.add_argument('--steps', type=int, default=None)
+    p.add_argument('--batches', default=None)
+    args = p.parse_args()
+    if args.compare_starts or args.end_to_end:
+        if not args.out: p.error('--compare-starts and --end-to-end need --out DIR')
+        if args.compare_starts: compare_starts(args)
+        if args.end_to_end:
+            if not args.encoder: p.error('--end-to-end needs --encoder RUN (e.g. the one --compare-starts trained)')
+            end_to_end(args)
+        return
+    if args.memory:
+        args.size, args.channel_max = args.size or 64, args.channel_max or 64
+        args.steps, args.batches = args.steps or 3, args.batches or '32,128'
+        memory(args)
+        return
+    args.size = args.size or (256 if cuda else 32)
+    args.channel_max = args.channel_max or (512 if cuda else 64)
+    args.steps = args.steps or (20 if cuda else 5)
+    args.batches = args.batches or ('16,32,64,128,256,512' if cuda else '16,32,64')
+    throughput(args)
 
 
 if __name__ == '__main__':

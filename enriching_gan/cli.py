@@ -17,6 +17,7 @@ import pandas as pd
 from .dist import finish_distributed
 from .files import InputError
 from .debias import DebiasConfig
+from .encoder import EncoderTrainConfig, train_encoder
 from .pipeline import (DemoSettings, EnrichSettings, EvaluateSettings, InferSettings, InvertSettings,
                                     StatsSettings, SynthSettings, TuneSettings, ValidateSettings, debias_infer,
                                     debias_train, debias_validate, demo, enrich, enrich_settings, evaluate,
@@ -26,7 +27,7 @@ from .train import TrainConfig, train
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEBIAS_HELP', 'DEBIAS_COMMANDS', 'ENVIRONMENT', 'Command', 'run_synth', 'run_stats', 'run_train',
-           'run_invert', 'run_tune', 'run_enrich', 'run_evaluate', 'run_demo', 'run_debias_train',
+           'run_train_encoder', 'run_invert', 'run_tune', 'run_enrich', 'run_evaluate', 'run_demo', 'run_debias_train',
            'run_debias_validate', 'run_debias_infer', 'all_commands', 'OneLineParser', 'build_parser',
            'settings_values', 'parse_args', 'main']
 
@@ -64,6 +65,12 @@ def run_train(cfg: TrainConfig, args) -> None:
     result = train(cfg, resume=args.resume)
     _say(f'trained to step {cfg.total_steps or "the last epoch"} in {cfg.output_dir}; '
          f'{result.get("images_per_s", 0):.1f} images/s at the end')
+
+
+def run_train_encoder(cfg: EncoderTrainConfig, args) -> None:
+    result = train_encoder(cfg, resume=args.resume)
+    _say(f'encoder trained to step {cfg.total_steps} in {cfg.output_dir} (use it with invert --init encoder '
+         f"--encoder {cfg.output_dir}); field loss {result.get('field', float('nan')):.4f} at the end")
 
 
 def run_invert(s: InvertSettings, args) -> None:
@@ -107,6 +114,9 @@ COMMANDS = {
     'stats': Command('compute the normalisation statistics of a data set', StatsSettings, run_stats),
     'train': Command('train a StyleGAN2 generator (one process; under torchrun, one rank of several)', TrainConfig,
                      run_train, extra=_resume_flag),
+    'train-encoder': Command('train an encoder from fields to W+ codes against a frozen generator (starts '
+                             'invert --init encoder; one process, or one rank under torchrun)', EncoderTrainConfig,
+                             run_train_encoder, extra=_resume_flag),
     'invert': Command('invert real ensembles into W+ codes and noise maps (the original main_inversion.py)',
                       InvertSettings, run_invert),
     'tune': Command('learn per-layer perturbation strengths on inverted ensembles (the original scale_tune.py)',

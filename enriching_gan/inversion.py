@@ -23,11 +23,11 @@ from .networks import Generator
 from .settings import Settings, option
 
 # %% auto #0
-__all__ = ['ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'LatentStats', 'effective_rank', 'compute_latent_stats',
-           'latent_stats_path', 'latent_stats_for', 'load_original_latent_stats', 'save_original_latent_stats',
-           'InversionConfig', 'learning_rate', 'noise_regularisation', 'normalise_noise_', 'pixel_loss', 'Projection',
-           'project', 'inversion_manifest', 'invert_ensembles', 'original_codes_path', 'original_ensemble_path',
-           'load_codes', 'write_original_artefacts']
+__all__ = ['ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OUTPUT_NEUTRAL', 'LatentStats', 'effective_rank',
+           'compute_latent_stats', 'latent_stats_path', 'latent_stats_for', 'load_original_latent_stats',
+           'save_original_latent_stats', 'InversionConfig', 'learning_rate', 'noise_regularisation', 'normalise_noise_',
+           'pixel_loss', 'Projection', 'project', 'inversion_manifest', 'invert_ensembles', 'original_codes_path',
+           'original_ensemble_path', 'load_codes', 'write_original_artefacts']
 
 # %% ../nbs/10_inversion.ipynb #00ed164e
 @dataclass
@@ -132,6 +132,8 @@ def save_original_latent_stats(stats: LatentStats, eigen_dir) -> list[Path]:
 # %% ../nbs/10_inversion.ipynb #d9ebaab9
 LOSSES = ('mse', 'mae', 'mae_std', 'mae_scaled')
 NOISE_SCALES = ('per_dimension', 'vector')
+INITS = ('mean', 'encoder')
+OUTPUT_NEUTRAL = ('checkpointing',)   # settings that leave the codes as they are
 
 
 @dataclass
@@ -156,6 +158,11 @@ class InversionConfig(Settings):
                                         'snapshot_steps', ge=1)
     var_indices: list[int] | None = option(None, 'variables (indices among var_names) in the loss (None: all)', ge=0)
     optimize_noise: bool = option(True, 'optimise the noise maps along with the codes')
+    init: str = option('mean', 'start of the codes: mean (the latent mean, as the original) or encoder (the codes a '
+                               'trained encoder gives each member; see --encoder)', choices=INITS)
+    checkpointing: bool = option(False, 'recompute each layer of the generator in the backward pass '
+                                        '(activation checkpointing): more members per batch in the same memory, for '
+                                        'about one more forward pass of compute')
 
     def problems(self) -> list[str]:
         late = [s for s in self.snapshot_steps if s > self.invstep]
@@ -167,8 +174,8 @@ class InversionConfig(Settings):
         return sorted(set(self.snapshot_steps) | set(every) - {self.invstep})
 
     def projection_settings(self) -> dict:
-        "The settings of the projection alone (what a job records in its manifest)."
-        return {f.name: getattr(self, f.name) for f in fields(InversionConfig)}
+        "The settings of the projection that change its codes (what a job records in its manifest)."
+        return {f.name: getattr(self, f.name) for f in fields(InversionConfig) if f.name not in OUTPUT_NEUTRAL}
 
 
 def learning_rate(t: float, lr: float, rampdown: float, rampup: float) -> float:
@@ -240,9 +247,11 @@ class _PerSampleNormal:
 
 
 def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: LatentStats, seeds=None,
-            progress: bool = False, groups: list[int] | None = None) -> Projection:
-    """Invert normalised fields `real` (B, V, H, W) into W+ codes and noise maps of `g`; `seeds` gives each sample its
-    random stream, `groups` the sizes of the consecutive ensembles in `real` (for the `mae_std` loss)."""
+            progress: bool = False, groups: list[int] | None = None,
+            start: torch.Tensor | None = None) -> Projection:
+    """Invert normalised fields `real` (B, V, H, W) into W+ codes and noise maps of `g`, from the codes `start`
+    (B, n_latent, style_dim; None: the latent mean); `seeds` gives each sample its random stream, `groups` the sizes
+    of the consecutive ensembles in `real` (for the `mae_std` loss)."""
     dev = real.device
     b = real.shape[0]
     if real.shape[1:] != (g.nb_var, g.size, g.size):
@@ -252,7 +261,11 @@ def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: Laten
     if len(seeds) != b: raise ValueError(f'{len(seeds)} seeds for {b} samples')
     draw = _PerSampleNormal(seeds)
     g.requires_grad_(False)
-    wplus = stats.mean.to(dev).expand(b, g.n_latent, -1).clone().requires_grad_(True)
+    if start is not None and start.shape != (b, g.n_latent, g.style_dim):
+        raise ValueError(f'start codes of shape {tuple(start.shape)} for {b} samples of a generator with W+ codes of '
+                         f'shape ({g.n_latent}, {g.style_dim})')
+    wplus = (stats.mean.expand(b, g.n_latent, -1) if start is None else start).to(dev).detach().clone()
+    wplus.requires_grad_(True)
     noises = [draw(*t.shape[1:]).to(dev).requires_grad_(cfg.optimize_noise) for t in g.stored_noise()]
     opt = torch.optim.Adam([wplus] + (noises if cfg.optimize_noise else []), lr=cfg.lr)
     idx = cfg.var_indices if cfg.var_indices is not None else list(range(g.nb_var))
@@ -264,7 +277,7 @@ def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: Laten
         for group in opt.param_groups: group['lr'] = learning_rate(t, cfg.lr, cfg.lr_rampdown, cfg.lr_rampup)
         strength = spread * cfg.noise * max(0., 1 - t / cfg.noise_ramp) ** 2
         jitter = draw(*wplus.shape[1:]).to(dev) * strength if strength > 0 else 0.
-        fake = g.synthesis(wplus + jitter, noise=noises)
+        fake = g.synthesis(wplus + jitter, noise=noises, checkpointing=cfg.checkpointing)
         per_sample = pixel_loss(fake[:, idx], target, cfg.loss, groups)
         loss = (cfg.loss_intens * per_sample + cfg.noise_regularize * noise_regularisation(noises)).sum()
         opt.zero_grad(set_to_none=True)
@@ -297,29 +310,36 @@ def _case_arrays(res: Projection, sl: slice, real: np.ndarray, physical: np.ndar
     return arrays
 
 
-def inversion_manifest(g: Generator, cfg: InversionConfig, seed: int, crop, normaliser) -> JobManifest:
-    """What an inversion's output directory is: generator, projection settings, seed, crop, normalisation (not the
-    batch size)."""
+def inversion_manifest(g: Generator, cfg: InversionConfig, seed: int, crop, normaliser,
+                       encoder: torch.nn.Module | None = None) -> JobManifest:
+    """What an inversion's output directory is: generator, projection settings (the start among them, with the
+    encoder's fingerprint), seed, crop, normalisation (not the batch size)."""
     settings = {**cfg.projection_settings(), 'seed': seed, 'crop': crop, 'var_names': list(normaliser.var_names),
                 'normalisation': normaliser.fingerprint()}
+    if cfg.init == 'encoder': settings['encoder'] = weights_fingerprint(encoder)
     return JobManifest('inversion', weights_fingerprint(g), settings)
 
 
 def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: InversionConfig, out_dir,
                      stats: LatentStats, crop=None, max_members: int = 256, seed: int = 0, progress: bool = True,
-                     info: DistInfo | None = None) -> list[Path]:
+                     info: DistInfo | None = None, encoder: torch.nn.Module | None = None) -> list[Path]:
     """Invert the ensembles of `cases` into `out_dir/<date>_lt<lt>.npz`, skipping cases done; under torchrun each rank
-    takes its share."""
+    takes its share. With `cfg.init == 'encoder'`, `encoder` (normalised fields → W+ codes) gives the start codes."""
     if store.normaliser is None: raise DataError('inversion needs an EnsembleStore with a Normaliser (fields are '
                                                  'inverted normalised)')
+    if (cfg.init == 'encoder') != (encoder is not None):
+        raise InputError(f"init {cfg.init!r} with {'an' if encoder is not None else 'no'} encoder: init 'encoder' "
+                         "needs one (enriching-gan train-encoder), init 'mean' uses none")
     dev = next(g.parameters()).device
     sizes = {c: store.n_members(*c) for c in cases}
 
     def compute(group):
         reals = [crop_fields(store.ensemble(*c, normalised=True), crop) for c in group]
         seeds = [member_seed(seed, c[0], c[1], m) for c, r in zip(group, reals) for m in range(len(r))]
-        res = project(g, torch.from_numpy(np.concatenate(reals)).to(dev), cfg, stats, seeds,
-                      groups=[len(r) for r in reals])   # the job's line shows progress
+        batch = torch.from_numpy(np.concatenate(reals)).to(dev)
+        with torch.no_grad(): init = encoder(batch) if encoder is not None else None
+        res = project(g, batch, cfg, stats, seeds, groups=[len(r) for r in reals],
+                      start=init)   # the job's line shows progress
         out, start = {}, 0
         for c, real in zip(group, reals):
             sl = slice(start, start + len(real)); start += len(real)
@@ -327,7 +347,7 @@ def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: Inver
                                   store.var_names)
         return out
 
-    return run_cases(inversion_manifest(g, cfg, seed, crop, store.normaliser), out_dir, cases, compute,
+    return run_cases(inversion_manifest(g, cfg, seed, crop, store.normaliser, encoder), out_dir, cases, compute,
                      group=lambda todo: _pack(todo, sizes, max_members), work_of=lambda c: sizes[c] * cfg.invstep,
                      desc='ensembles inverted', unit='members·steps', info=info, progress=progress)
 

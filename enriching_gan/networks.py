@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from .ops import bias_act, upfirdn2d
 from .settings import Settings, option
@@ -308,8 +309,10 @@ class Generator(nn.Module):
         if noise_mode == 'random': return [None] * self.num_layers
         raise ValueError(f'noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}')
 
-    def synthesis(self, ws: torch.Tensor, noise=None, noise_mode: str = 'random') -> torch.Tensor:
-        "Fields (B, nb_var, size, size) from W+ codes (B, n_latent, style_dim) or W codes (B, style_dim)."
+    def synthesis(self, ws: torch.Tensor, noise=None, noise_mode: str = 'random',
+                  checkpointing: bool = False) -> torch.Tensor:
+        """Fields (B, nb_var, size, size) from W+ codes (B, n_latent, style_dim) or W codes (B, style_dim);
+        `checkpointing` recomputes each layer's activations in the backward pass instead of keeping them."""
         if ws.ndim == 2: ws = ws[:, None].expand(-1, self.n_latent, -1)
         if ws.ndim != 3 or ws.shape[1:] != (self.n_latent, self.style_dim):
             raise ValueError(f'ws must be (B, {self.n_latent}, {self.style_dim}) or (B, {self.style_dim}), '
@@ -317,12 +320,14 @@ class Generator(nn.Module):
         noise = self._noise_list(noise, noise_mode)
         out = self.input(ws.shape[0])
         if self.channels_last: out = out.contiguous(memory_format=torch.channels_last)
-        out = self.conv1(out, ws[:, 0], noise[0])
-        skip = self.to_rgb1(out, ws[:, 1])
+        recompute = checkpointing and torch.is_grad_enabled()
+        run = lambda layer, *args: checkpoint(layer, *args, use_reentrant=False) if recompute else layer(*args)
+        out = run(self.conv1, out, ws[:, 0], noise[0])
+        skip = run(self.to_rgb1, out, ws[:, 1])
         for k, (up_conv, conv, to_fields) in enumerate(zip(self.convs[::2], self.convs[1::2], self.to_rgbs), start=1):
-            out = up_conv(out, ws[:, 2 * k - 1], noise[2 * k - 1])
-            out = conv(out, ws[:, 2 * k], noise[2 * k])
-            skip = to_fields(out, ws[:, 2 * k + 1], skip)
+            out = run(up_conv, out, ws[:, 2 * k - 1], noise[2 * k - 1])
+            out = run(conv, out, ws[:, 2 * k], noise[2 * k])
+            skip = run(to_fields, out, ws[:, 2 * k + 1], skip)
         if self.tanh_rr: skip = torch.cat([torch.tanh(skip[:, :1]), skip[:, 1:]], 1)
         return skip
 

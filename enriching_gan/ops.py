@@ -167,7 +167,20 @@ def use_cuda_ops(x: torch.Tensor) -> bool:
         warnings.warn(f'enriching_gan CUDA kernels unavailable ({extension_error()}); using the PyTorch reference ops')
     return False
 
-# %% ../nbs/03_ops.ipynb #56eecc04
+# %% ../nbs/03_ops.ipynb #2ac5a3c8
+def _layout(x: torch.Tensor) -> torch.memory_format:
+    "Memory format of an op's output for input `x`: channels_last when `x` is (and is not also NCHW-contiguous)."
+    cl = x.ndim == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+    return torch.channels_last if cl else torch.contiguous_format
+
+
+def _upfirdn2d_shape(x: torch.Tensor, kernel: torch.Tensor, up, down, pad) -> tuple:
+    "(N, C, H_out, W_out) of `upfirdn2d`."
+    (ux, uy), (dx, dy), (px0, px1, py0, py1), (kh, kw) = up, down, pad, kernel.shape
+    return (x.shape[0], x.shape[1], (x.shape[2] * uy + py0 + py1 - kh) // dy + 1,
+            (x.shape[3] * ux + px0 + px1 - kw) // dx + 1)
+
+# %% ../nbs/03_ops.ipynb #bf39f681
 def _upfirdn2d_grad_pad(in_hw, out_hw, kernel_hw, up, down, pad) -> tuple[int, int, int, int]:
     "Padding `(x0, x1, y0, y1)` of the adjoint upfirdn2d."
     (h, w), (ho, wo), (kh, kw) = in_hw, out_hw, kernel_hw
@@ -175,69 +188,130 @@ def _upfirdn2d_grad_pad(in_hw, out_hw, kernel_hw, up, down, pad) -> tuple[int, i
     return (kw - 1 - px0, w * ux - wo * dx + px0, kh - 1 - py0, h * uy - ho * dy + py0)
 
 
-class _Upfirdn2dCuda(torch.autograd.Function):
-    "upfirdn2d on the CUDA kernel; its backward is itself (linear operator)."
-    @staticmethod
-    def forward(ctx, x, kernel, up, down, pad):
-        y = load_extension().upfirdn2d(x, kernel, up[0], up[1], down[0], down[1], *pad)
-        ctx.save_for_backward(kernel)
-        ctx.geometry = (tuple(x.shape[-2:]), tuple(y.shape[-2:]), up, down, pad)
-        return y
+def _upfirdn2d_reference(x, kernel, up, down, pad):
+    "The reference path, in the layout the kernel would give."
+    return upfirdn2d_ref(x, kernel, up, down, pad).contiguous(memory_format=_layout(x))
 
-    @staticmethod
-    def backward(ctx, gy):
-        (kernel,) = ctx.saved_tensors
-        in_hw, out_hw, up, down, pad = ctx.geometry
-        gpad = _upfirdn2d_grad_pad(in_hw, out_hw, tuple(kernel.shape), up, down, pad)
-        gx = _Upfirdn2dCuda.apply(gy, torch.flip(kernel, [0, 1]), down, up, gpad)
-        return gx, None, None, None, None
 
-# %% ../nbs/03_ops.ipynb #46b07a54
+@torch.library.custom_op('enriching_gan::upfirdn2d', mutates_args=())
+def _upfirdn2d_op(x: torch.Tensor, kernel: torch.Tensor, up: list[int], down: list[int],
+                  pad: list[int]) -> torch.Tensor:
+    "upfirdn2d with factors `[x, y]` and padding `[x0, x1, y0, y1]`: the reference path (every device but CUDA)."
+    return _upfirdn2d_reference(x, kernel, up, down, pad)
+
+
+@_upfirdn2d_op.register_kernel('cuda')
+def _upfirdn2d_cuda(x, kernel, up, down, pad):
+    "The CUDA kernel, or the reference path when the kernels are not used (see `use_cuda_ops`)."
+    if not use_cuda_ops(x): return _upfirdn2d_reference(x, kernel, up, down, pad)
+    return load_extension().upfirdn2d(x, kernel, up[0], up[1], down[0], down[1], *pad)
+
+
+@_upfirdn2d_op.register_fake
+def _upfirdn2d_fake(x, kernel, up, down, pad):
+    return x.new_empty(_upfirdn2d_shape(x, kernel, up, down, pad)).contiguous(memory_format=_layout(x))
+
+
+def _upfirdn2d_setup(ctx, inputs, output):
+    x, kernel, up, down, pad = inputs
+    ctx.save_for_backward(kernel)
+    ctx.geometry = (tuple(x.shape[-2:]), tuple(output.shape[-2:]), tuple(up), tuple(down), tuple(pad))
+
+
+def _upfirdn2d_backward(ctx, gy):
+    "The adjoint: upfirdn2d of the gradient with the flipped kernel, factors swapped (itself differentiable)."
+    (kernel,) = ctx.saved_tensors
+    in_hw, out_hw, up, down, pad = ctx.geometry
+    gpad = _upfirdn2d_grad_pad(in_hw, out_hw, tuple(kernel.shape), up, down, pad)
+    return _upfirdn2d_op(gy, torch.flip(kernel, [0, 1]), list(down), list(up), list(gpad)), None, None, None, None
+
+
+_upfirdn2d_op.register_autograd(_upfirdn2d_backward, setup_context=_upfirdn2d_setup)
+
+# %% ../nbs/03_ops.ipynb #52c839b4
 _ACT_CODES = {'linear': 0, 'lrelu': 1}
 
 
-class _BiasActGradCuda(torch.autograd.Function):
-    "`grad · gain · act'` from the output's sign; linear in `grad` and self-adjoint."
-    @staticmethod
-    def forward(ctx, grad, y, act, alpha, gain):
-        ctx.save_for_backward(y)
-        ctx.params = (act, alpha, gain)
-        return load_extension().bias_act_grad(grad, y, _ACT_CODES[act], alpha, gain)
-
-    @staticmethod
-    def backward(ctx, ggrad):
-        (y,) = ctx.saved_tensors
-        return _BiasActGradCuda.apply(ggrad, y, *ctx.params), None, None, None, None
+def _bias_act_grad_reference(grad, y, act, alpha, gain):
+    "`grad · gain · act'`, the slope read off the sign of the output `y`."
+    g = grad.to(y.dtype) * gain
+    if act == 'lrelu': g = torch.where(y > 0, g, g * alpha)
+    return g.contiguous(memory_format=_layout(y))
 
 
-class _BiasActCuda(torch.autograd.Function):
-    "`act(x + bias) · gain` on the CUDA kernel."
-    @staticmethod
-    def forward(ctx, x, bias, act, alpha, gain):
-        b = bias if bias is not None else x.new_empty(0)
-        y = load_extension().bias_act(x, b, _ACT_CODES[act], alpha, gain)
-        ctx.save_for_backward(y)
-        ctx.params = (act, alpha, gain)
-        ctx.has_bias = bias is not None
-        return y
+@torch.library.custom_op('enriching_gan::bias_act_grad', mutates_args=())
+def _bias_act_grad_op(grad: torch.Tensor, y: torch.Tensor, act: str, alpha: float, gain: float) -> torch.Tensor:
+    "`grad · gain · act'` of `bias_act`'s output `y` (reference path)."
+    return _bias_act_grad_reference(grad, y, act, alpha, gain)
 
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        gx = _BiasActGradCuda.apply(gy, y, *ctx.params)
-        gb = None
-        if ctx.has_bias and ctx.needs_input_grad[1]:
-            gb = gx.sum([d for d in range(gx.ndim) if d != 1]) if gx.ndim > 1 else gx
-        return gx, gb, None, None, None
 
-# %% ../nbs/03_ops.ipynb #067d2df4
+@_bias_act_grad_op.register_kernel('cuda')
+def _bias_act_grad_cuda(grad, y, act, alpha, gain):
+    if not use_cuda_ops(y): return _bias_act_grad_reference(grad, y, act, alpha, gain)
+    return load_extension().bias_act_grad(grad, y, _ACT_CODES[act], alpha, gain)
+
+
+@_bias_act_grad_op.register_fake
+def _bias_act_grad_fake(grad, y, act, alpha, gain): return torch.empty_like(y, memory_format=_layout(y))
+
+
+def _bias_act_grad_setup(ctx, inputs, output):
+    ctx.save_for_backward(inputs[1])
+    ctx.params = inputs[2:]
+
+
+def _bias_act_grad_backward(ctx, ggrad):
+    "Linear in `grad` and self-adjoint; zero (almost everywhere) in `y`."
+    (y,) = ctx.saved_tensors
+    return _bias_act_grad_op(ggrad, y, *ctx.params), None, None, None, None
+
+
+_bias_act_grad_op.register_autograd(_bias_act_grad_backward, setup_context=_bias_act_grad_setup)
+
+
+def _bias_act_reference(x, bias, act, alpha, gain):
+    "The reference path, in the layout the kernel would give."
+    return bias_act_ref(x, bias, act, alpha, gain).contiguous(memory_format=_layout(x))
+
+
+@torch.library.custom_op('enriching_gan::bias_act', mutates_args=())
+def _bias_act_op(x: torch.Tensor, bias: torch.Tensor | None, act: str, alpha: float, gain: float) -> torch.Tensor:
+    "`act(x + bias) · gain` (reference path)."
+    return _bias_act_reference(x, bias, act, alpha, gain)
+
+
+@_bias_act_op.register_kernel('cuda')
+def _bias_act_cuda(x, bias, act, alpha, gain):
+    if not use_cuda_ops(x): return _bias_act_reference(x, bias, act, alpha, gain)
+    return load_extension().bias_act(x, bias if bias is not None else x.new_empty(0), _ACT_CODES[act], alpha, gain)
+
+
+@_bias_act_op.register_fake
+def _bias_act_fake(x, bias, act, alpha, gain): return torch.empty_like(x, memory_format=_layout(x))
+
+
+def _bias_act_setup(ctx, inputs, output):
+    x, bias, act, alpha, gain = inputs
+    ctx.save_for_backward(output)
+    ctx.params, ctx.bias_dtype = (act, alpha, gain), None if bias is None else bias.dtype
+
+
+def _bias_act_backward(ctx, gy):
+    (y,) = ctx.saved_tensors
+    gx = _bias_act_grad_op(gy, y, *ctx.params)
+    gb = None if ctx.bias_dtype is None else gx.sum([d for d in range(gx.ndim) if d != 1]).to(ctx.bias_dtype)
+    return gx, gb, None, None, None
+
+
+_bias_act_op.register_autograd(_bias_act_backward, setup_context=_bias_act_setup)
+
+# %% ../nbs/03_ops.ipynb #d5f26e39
 def upfirdn2d(x: torch.Tensor, kernel: torch.Tensor, up=1, down=1, pad=(0, 0)) -> torch.Tensor:
     "Up-sample by zero insertion, pad by `(x0, x1[, y0, y1])` (negative crops), FIR-filter with `kernel`, down-sample."
     if x.ndim != 4: raise ValueError(f'upfirdn2d expects (N, C, H, W), got shape {tuple(x.shape)}')
     if kernel.ndim != 2: raise ValueError(f'upfirdn2d expects a 2-d kernel, got shape {tuple(kernel.shape)}')
     up, down, pad = _pair(up, 'up'), _pair(down, 'down'), _pad4(pad)
-    if use_cuda_ops(x): return _Upfirdn2dCuda.apply(x, kernel, up, down, pad)
-    return upfirdn2d_ref(x, kernel, up, down, pad)
+    return _upfirdn2d_op(x, kernel, list(up), list(down), list(pad))
 
 
 def bias_act(x: torch.Tensor, bias: torch.Tensor | None = None, act: str = 'lrelu',
@@ -246,5 +320,4 @@ def bias_act(x: torch.Tensor, bias: torch.Tensor | None = None, act: str = 'lrel
     if act not in _ACT_CODES: raise ValueError(f"act must be 'lrelu' or 'linear', got {act!r}")
     if bias is not None and (bias.ndim != 1 or x.ndim < 2 or bias.shape[0] != x.shape[1]):
         raise ValueError(f'bias of shape {tuple(bias.shape)} does not match dim 1 of x {tuple(x.shape)}')
-    if use_cuda_ops(x): return _BiasActCuda.apply(x, bias, act, float(alpha), float(gain))
-    return bias_act_ref(x, bias, act, alpha, gain)
+    return _bias_act_op(x, bias, act, float(alpha), float(gain))

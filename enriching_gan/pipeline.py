@@ -21,6 +21,7 @@ from .data import (EnsembleStore, NormalisationConfig, Normaliser, compute_stati
                                 crop_fields, stored_variables, variable_indices, write_labels)
 from .debias import DebiasConfig, DebiasModel, debias_trainer
 from .debias_apply import SamplingSettings, infer, plot_validation, validate
+from .encoder import load_encoder
 from .dist import DistInfo, barrier, resolve_device, setup_distributed
 from .files import InputError, atomic_write, load_npy, load_npz
 from .inversion import (ORIGINAL_STATS, InversionConfig, LatentStats, invert_ensembles, latent_stats_for,
@@ -211,16 +212,23 @@ class InvertSettings(InversionConfig, CaseSelection, GeneratorSource):
     pack_dir: str | None = option(None, 'where the normalised real ensembles Rsemble_{date}_{lt}.npy are written '
                                         '(None: not written)')
     max_members: int = option(256, 'members inverted together in one batch', ge=1)
+    encoder: str | None = option(None, 'encoder of this generator for --init encoder: an `enriching-gan '
+                                       'train-encoder` run directory or one of its checkpoints')
 
     def problems(self) -> list[str]:
-        return super().problems() + _required(self, ('ckpt_dir', 'real_data_dir', 'output_dir'))
+        out = super().problems() + _required(self, ('ckpt_dir', 'real_data_dir', 'output_dir'))
+        if (self.init == 'encoder') != (self.encoder is not None):
+            out.append('init encoder needs --encoder (an encoder run of this generator)' if self.encoder is None else
+                       f'encoder {self.encoder} is given with init mean: add --init encoder, or leave out --encoder')
+        return out
 
 
 def invert(s: InvertSettings, progress: bool = True) -> list[Path]:
     "Invert the selected ensembles; returns the case files."
     job = prepare(s)
+    encoder = load_encoder(s.encoder, job.g, job.info.device) if s.init == 'encoder' else None
     paths = invert_ensembles(job.g, job.store, job.cases, s, s.output_dir, job.stats, job.crop, s.max_members, s.seed,
-                             progress, job.info)
+                             progress, job.info, encoder)
     if job.info.is_main: write_original_artefacts(s.output_dir, job.cases, s.invstep, job.stats, s.pack_dir)
     barrier(job.info)
     return paths

@@ -32,7 +32,7 @@ from .settings import Settings, ignored, option
 # %% auto #0
 __all__ = ['SCHEDULES', 'DEFAULT_STEPS', 'RESUMABLE_CHANGES', 'Schedule', 'TrainConfig', 'd_logistic_loss',
            'g_nonsaturating_loss', 'r1_penalty', 'path_lengths', 'ema_decay', 'run_checkpoints', 'checkpoint_step',
-           'check_output_dir', 'check_world_size', 'Trainer', 'train']
+           'check_output_dir', 'check_world_size', 'Trainer', 'field_dataset', 'train']
 
 # %% ../nbs/09_train.ipynb #fd6af52d
 SCHEDULES = ('None', 'exp', 'linear')
@@ -279,16 +279,21 @@ class Trainer:
         self.writer = None
 
 # %% ../nbs/09_train.ipynb #f5c5ed5b
-@patch
-def _build_data(self: Trainer):
-    "The training data set, `size` (side of the fields), `steps_per_epoch` and `total_steps`."
-    cfg = self.cfg
+def field_dataset(cfg: TrainConfig) -> FieldDataset:
+    "The normalised training samples of `cfg` (also what an encoder of the trained generator learns from)."
     ncfg = NormalisationConfig.from_yaml(cfg.resolve('dataset_handler_config'))
     labels = read_labels(Path(cfg.data_dir) / cfg.id_file)
     stat_dir = Path(cfg.stat_dir) if cfg.stat_dir else Path(cfg.data_dir) / ncfg.stat_folder
     norm = Normaliser.load(stat_dir, ncfg, cfg.var_names)
-    self.dataset = FieldDataset(cfg.data_dir, norm, labels, crop_indexes=cfg.crop_indexes,
-                                crop_size=cfg.crop_size, full_size=cfg.full_size, seed=cfg.seed)
+    return FieldDataset(cfg.data_dir, norm, labels, crop_indexes=cfg.crop_indexes, crop_size=cfg.crop_size,
+                        full_size=cfg.full_size, seed=cfg.seed)
+
+
+@patch
+def _build_data(self: Trainer):
+    "The training data set, `size` (side of the fields), `steps_per_epoch` and `total_steps`."
+    cfg = self.cfg
+    self.dataset = field_dataset(cfg)
     h, w = self.dataset.crop_size
     if h != w or h & (h - 1):
         raise DataError(f'training fields must be square with a power-of-two size, got {h}x{w} (set crop_size)')
