@@ -41,7 +41,7 @@ setuptools.setup(
     # that a non-editable install ships it
     packages=setuptools.find_namespace_packages(include=['enriching_gan', 'enriching_gan.*'],
                                                 exclude=['*.__pycache__']),
-    package_data={'enriching_gan.csrc': ['*.cpp', '*.cu', '*.h']},
+    package_data={'enriching_gan.csrc': ['*.cpp', '*.cu', '*.h'], 'enriching_gan': ['study_land.npy']},
     include_package_data=True,
     install_requires=requirements,
     extras_require=extras,

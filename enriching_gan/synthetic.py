@@ -5,6 +5,7 @@
 # %% ../nbs/07_synthetic.ipynb #fee8bbae
 from __future__ import annotations
 
+import importlib.resources
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,12 +18,14 @@ from tqdm.auto import tqdm
 
 from .data import (VARIABLES, DataError, NormalisationConfig, compute_statistics, stored_variables,
                                 variable_indices, write_grid, write_labels)
-from .files import atomic_write
+from .files import atomic_write, load_npy
+from .formats import STUDY_BOX
 
 # %% auto #0
-__all__ = ['SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H', 'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER',
-           'TRUTH_MEMBER', 'Domain', 'spectral_field', 'make_domain', 'spread_amplitude', 'streamfunction_wind',
-           'SyntheticEnsemble', 'make_synthetic_dataset', 'SyntheticTruth']
+__all__ = ['STUDY_LAND_FILE', 'SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H', 'T_CORR_V', 'T_CORR_U',
+           'GRAND_FIRST_MEMBER', 'TRUTH_MEMBER', 'Domain', 'rasterise_land', 'study_land', 'study_distance_inland',
+           'spectral_field', 'make_domain', 'spread_amplitude', 'streamfunction_wind', 'SyntheticEnsemble',
+           'make_synthetic_dataset', 'SyntheticTruth']
 
 # %% ../nbs/07_synthetic.ipynb #76dc8eab
 @dataclass
@@ -41,6 +44,42 @@ class Domain:
         "(west, east, south, north) in degrees, for maps."
         return float(self.lon.min()), float(self.lon.max()), float(self.lat.min()), float(self.lat.max())
 
+# %% ../nbs/07_synthetic.ipynb #8daaee6f
+STUDY_LAND_FILE = 'study_land.npy'
+
+
+def rasterise_land(lon: np.ndarray, lat: np.ndarray, shapefile) -> np.ndarray:
+    "Whether each point (lon, lat) lies on the land polygons of a Natural Earth shapefile (needs shapely and cartopy)."
+    import shapely
+    from cartopy.io import shapereader
+    box = shapely.box(lon.min() - 1, lat.min() - 1, lon.max() + 1, lat.max() + 1)
+    land = shapely.union_all([g.intersection(box) for g in shapereader.Reader(str(shapefile)).geometries()
+                              if g.intersects(box)])
+    return shapely.contains_xy(land, lon, lat)
+
+
+@lru_cache(maxsize=1)
+def study_land() -> np.ndarray:
+    "The land mask (256, 256) of the study grid (row 0 north), from the file shipped with the package."
+    bits = load_npy(importlib.resources.files('enriching_gan') / STUDY_LAND_FILE)
+    return np.unpackbits(bits)[:256 * 256].reshape(256, 256).astype(bool)
+
+
+@lru_cache(maxsize=1)
+def study_distance_inland() -> np.ndarray:
+    "Distance (km) of each land point of the study grid to the nearest sea point (chamfer distance; 0 at sea)."
+    land = study_land()
+    dy, dx = 0.025 * 111.2, 0.025 * 111.2 * math.cos(math.radians((STUDY_BOX.south + STUDY_BOX.north) / 2))
+    steps = [(1, 0, dy), (-1, 0, dy), (0, 1, dx), (0, -1, dx)] + \
+            [(i, j, math.hypot(dx, dy)) for i in (1, -1) for j in (1, -1)]
+    d = np.where(land, np.inf, 0.)
+    while True:                                   # relax until no distance shrinks
+        p = np.pad(d, 1, constant_values=np.inf)
+        new = np.minimum.reduce([d] + [p[1 + i:257 + i, 1 + j:257 + j] + c for i, j, c in steps])
+        if np.array_equal(new, d): break
+        d = new
+    return np.where(np.isfinite(d), d, d[np.isfinite(d)].max())
+
 # %% ../nbs/07_synthetic.ipynb #2d2f3df6
 def _smoothstep(x, a, b):
     "0 below a, 1 above b, smooth in between."
@@ -57,17 +96,28 @@ def spectral_field(size: int, slope: float, rng: np.random.Generator, k_min: flo
     return np.real(np.fft.ifft2(np.fft.fft2(rng.standard_normal((size, size))) * amp))
 
 
+def _bump(lon, lat, lon0, lat0, radius):
+    "A Gaussian dome of unit height at (lon0, lat0)."
+    return np.exp(-((lon - lon0) ** 2 + (lat - lat0) ** 2) / radius ** 2)
+
+
 @lru_cache(maxsize=8)
-def make_domain(size: int = 256, seed: int = 0, west=2.0, east=8.5, south=42.0, north=46.5) -> Domain:
-    "The synthetic domain: `size`×`size` points (2.5 km at 256), orography and land mask; deterministic for `seed`."
-    lon1, lat1 = np.linspace(west, east, size), np.linspace(north, south, size)
-    lon, lat = np.meshgrid(lon1, lat1)
-    coast = 43.4 + 0.55 * _smoothstep(lon, 7.2, 8.3) + 0.08 * np.sin(3 * lon)
-    land = lat > coast
-    alps = 2800 * np.exp(-((lon - 7.0 + 0.35 * (lat - 45.0)) / 0.65) ** 2) * _smoothstep(lat, coast + 0.2, coast + 1.2)
-    massif = 1300 * np.exp(-((lon - 3.3) ** 2 + (lat - 45.0) ** 2) / 0.8 ** 2)
+def make_domain(size: int = 256, seed: int = 0) -> Domain:
+    """The synthetic domain: the study box at `size`×`size` points (its 0.025° grid at 256), orography and land mask;
+    deterministic for `seed`."""
+    lon, lat = STUDY_BOX.grid(size)
+    pick = np.ix_(*[np.rint(np.linspace(0, 255, size)).astype(int)] * 2)    # the nearest points of the 0.025° grid
+    land, inland = study_land()[pick], study_distance_inland()[pick]
+    alps = 2800 * np.exp(-((lon - 7.0 + 0.35 * (lat - 45.0)) / 0.65) ** 2) * (1 - _smoothstep(lat, 46.4, 47.1))
+    alps += 2500 * np.exp(-((lat - 46.3) / 0.35) ** 2) * _smoothstep(lon, 6.6, 7.6)        # Valais, Bernese Alps
+    alps *= _smoothstep(inland, 20., 130.)
+    along, across = (lon - 5.7) * 0.8 + (lat - 46.2) * 0.6, (lon - 5.7) * 0.6 - (lat - 46.2) * 0.8
+    jura = 800 * np.exp(-(across / 0.2) ** 2) * _smoothstep(along, -0.2, 0.3) * (1 - _smoothstep(along, 1.7, 2.2))
+    hills = (1300 * _bump(lon, lat, 3.3, 45.0, 0.8) + 900 * _bump(lon, lat, 7.0, 48.1, 0.35) + jura
+             + 900 * np.exp(-((lat - 44.45) / 0.2) ** 2) * _smoothstep(lon, 8.0, 8.8)   # Ligurian Apennines
+             + 1500 * _bump(lon, lat, 9.1, 42.55, 0.3))                                  # northern Corsica
     rough = spectral_field(size, 2.5, np.random.default_rng([seed, 0]), k_min=4)
-    orog = np.where(land, (alps + massif) * (1 + 0.25 * rough) + 150 * _smoothstep(lat - coast, 0, 0.5), 0.)
+    orog = np.where(land, (alps + hills) * (1 + 0.25 * rough) + 150 * _smoothstep(inland, 0., 55.), 0.)
     return Domain(lon, lat, np.maximum(orog, 0).astype(np.float32), land)
 
 # %% ../nbs/07_synthetic.ipynb #261c9ecb
@@ -161,7 +211,7 @@ class SyntheticEnsemble:
         season = 12 + 8 * np.cos(2 * np.pi * (doy - 200) / 365)
         sst = 17 + 5 * np.cos(2 * np.pi * (doy - 230) / 365)
         diurnal = np.cos(2 * np.pi * (hour - 14) / 24)
-        land_t = season + 5 * diurnal - 0.0065 * d.orog - 0.6 * (d.lat - 44.25)
+        land_t = season + 5 * diurnal - 0.0065 * d.orog - 0.6 * (d.lat - d.lat.mean())
         sea_t = sst + 0.8 * diurnal
         return 273.15 + np.where(d.land, land_t, sea_t) + anomaly
 
