@@ -23,8 +23,7 @@ from .debias import DebiasConfig, DebiasModel, debias_trainer
 from .debias_apply import SamplingSettings, infer, plot_validation, validate
 from .dist import DistInfo, barrier, resolve_device, setup_distributed
 from .files import InputError, atomic_directory, atomic_write, load_npy, load_npz
-from .formats import (Analyses, ImportSettings, create_ensemble_store, finish_ensemble,
-                                   import_forecasts, write_ensemble_case)
+from .formats import Analyses, create_ensemble_store, finish_ensemble, write_ensemble_case
 from .inversion import (ORIGINAL_STATS, InversionConfig, LatentStats, invert_ensembles, latent_stats_for,
                                      load_original_latent_stats, original_ensemble_path, save_original_latent_stats,
                                      write_original_artefacts)
