@@ -1,15 +1,18 @@
-"""Throughput of the data pipeline at 256x256: training samples/s through a DataLoader (0 and 2
-workers) and whole 16-member ensembles/s through EnsembleStore, from a warm page cache.
+"""Throughput of the data pipeline at 256x256, on both sample layouts (one .npy per sample, and one sharded Zarr
+store samples.zarr): training samples/s through a DataLoader (0 and 2 workers) and whole 16-member ensembles/s through
+EnsembleStore, from a warm page cache.
 
     python bench/data.py [--dir /tmp/eg_bench_data] [--size 256] [--batch 16]
 """
 import argparse
+import shutil
 import time
 from pathlib import Path
 
 import torch
 
-from enriching_gan.data import EnsembleStore, FieldDataset, NormalisationConfig, Normaliser
+from enriching_gan.data import (EnsembleStore, FieldDataset, NormalisationConfig, Normaliser, Samples, read_labels,
+                                write_sample_store)
 from enriching_gan.synthetic import make_synthetic_dataset
 from _timing import print_table
 
@@ -25,6 +28,17 @@ def loader_rate(ds, workers: int, batch: int, epochs: int = 2) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def zarr_copy(root: Path) -> Path:
+    "The data set `root` in the Zarr layout (samples.zarr beside the same labels, statistics and grid), made once."
+    out = root.with_name(root.name + '_zarr')
+    if not (out / 'samples.zarr').is_dir():
+        shutil.copytree(root, out, ignore=shutil.ignore_patterns('*.npy', 'stats'), dirs_exist_ok=True)
+        shutil.copytree(root / 'stats', out / 'stats', dirs_exist_ok=True)
+        names, npy = read_labels(root / 'labels.csv')['Name'], Samples(root)
+        write_sample_store(out, names, (npy.load(n) for n in names))
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--dir', default='/tmp/eg_bench_data', help='where the synthetic data set is written (reused)')
@@ -34,22 +48,24 @@ def main():
     root = Path(args.dir) / f'synth_{args.size}'
     t0 = time.perf_counter()
     make_synthetic_dataset(root, n_dates=1, size=args.size, progress=False)
-    print(f'data set ready in {time.perf_counter() - t0:.1f} s: {root}')
+    layouts = {'npy': root, 'zarr': zarr_copy(root)}
+    print(f'data sets ready in {time.perf_counter() - t0:.1f} s: {", ".join(map(str, layouts.values()))}')
     cfg = NormalisationConfig.from_yaml(root / 'dataset_handler_config.yaml')
     rows = []
     for var_names in (['u', 'v', 't2m'], ['rr', 'u', 'v', 't2m']):
         norm = Normaliser.load(root / cfg.stat_folder, cfg, var_names)
-        ds = FieldDataset(root, norm)
-        for workers in (0, 2):
-            rows.append({'what': f'training loader, {len(var_names)} variables, {workers} workers',
-                         'rate': f'{loader_rate(ds, workers, args.batch):.0f} samples/s'})
-        store = EnsembleStore(root, var_names, normaliser=norm)
-        cases = store.cases()
-        for c in cases: store.ensemble(*c)
-        t0 = time.perf_counter()
-        for c in cases: store.ensemble(*c, normalised=True)
-        rows.append({'what': f'EnsembleStore, 16 members, {len(var_names)} variables, normalised',
-                     'rate': f'{len(cases) / (time.perf_counter() - t0):.1f} ensembles/s'})
+        for layout, data in layouts.items():
+            ds = FieldDataset(data, norm)
+            for workers in (0, 2):
+                rows.append({'what': f'training loader, {len(var_names)} variables, {workers} workers', 'layout': layout,
+                             'rate': f'{loader_rate(ds, workers, args.batch):.0f} samples/s'})
+            store = EnsembleStore(data, var_names, normaliser=norm)
+            cases = store.cases()
+            for c in cases: store.ensemble(*c)
+            t0 = time.perf_counter()
+            for c in cases: store.ensemble(*c, normalised=True)
+            rows.append({'what': f'EnsembleStore, 16 members, {len(var_names)} variables, normalised', 'layout': layout,
+                         'rate': f'{len(cases) / (time.perf_counter() - t0):.1f} ensembles/s'})
     print_table(rows, f'data pipeline at {args.size}x{args.size}, batch {args.batch}, {torch.get_num_threads()} threads')
 
 
