@@ -82,16 +82,23 @@ def test_import_train_enrich_export(tmp_path, grib, fields):
         ds.close()
 
 
-def test_rain_is_hourly(tmp_path, grib, fields):
-    "The accumulated tp becomes hourly amounts in mm: the first step from the start of the run, then differences."
+def test_zarr_layout_rain_and_training(tmp_path, grib, fields):
+    """The Zarr layout: the accumulated tp as hourly amounts in mm (the first step from the start of the run, then
+    differences), and a generator trains on it."""
+    import yaml
     from enriching_gan.data import EnsembleStore
     from enriching_gan.formats import ImportSettings, import_forecasts
+    from enriching_gan.train import TrainConfig, train
     data = import_forecasts(ImportSettings(sources=[str(grib)], output_dir=str(tmp_path / 'd'), layout='zarr'),
                             progress=False)
+    assert (data / 'samples.zarr').is_dir() and not list(data.glob('*.npy'))
     store = EnsembleStore(data, ['rr'])
     np.testing.assert_allclose(store.member('2024-01-15', 0, 1)[0], fields[('tp', 1, 1)], atol=2e-3)
     np.testing.assert_allclose(store.member('2024-01-15', 1, 1)[0], fields[('tp', 1, 2)] - fields[('tp', 1, 1)],
                                atol=2e-3)
+    config = write_train_config(tmp_path / 'train.yaml', data, tmp_path / 'run', total_steps=2, log_every=1)
+    train(TrainConfig.from_dict(yaml.safe_load(config.read_text())), resume=False)
+    assert list((tmp_path / 'run' / 'checkpoints').glob('*.pt'))
 
 
 @pytest.mark.parametrize('case, message', [
