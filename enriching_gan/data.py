@@ -222,6 +222,18 @@ class Samples:
         except Exception as e: raise DataError(f'{self.where(name)}: unreadable ({e})') from None
         return checked_sample(arr, self.where(name), var_idx, crop, n_file_vars)
 
+    def load_many(self, names, var_idx=None, n_file_vars: int | None = None) -> list[np.ndarray]:
+        "The samples `names`, each checked as by `load`; from the Zarr layout in one read (the members of a forecast)."
+        if not self.zarr: return [self.load(n, var_idx, None, n_file_vars) for n in names]
+        if self._fields is None: self._open()
+        unknown = next((n for n in names if n not in self._rows), None)
+        if unknown is not None: raise DataError(f'{self.store}: no sample named {unknown!r}')
+        rows = [self._rows[n] for n in names]
+        try: block = (self._fields[rows[0]:rows[-1] + 1] if rows == list(range(rows[0], rows[-1] + 1))
+                      else self._fields.get_orthogonal_selection((rows,)))
+        except Exception as e: raise DataError(f'{self.store}: samples {names[0]} … unreadable ({e})') from None
+        return [checked_sample(x, self.where(n), var_idx, None, n_file_vars) for x, n in zip(block, names)]
+
 # %% ../nbs/06_data.ipynb #74fee198
 def _labels_of(data_dir: Path, labels) -> pd.DataFrame:
     "Labels given as a table, a path, or `None` for `data_dir/labels.csv`; an empty selection is an error."
@@ -638,7 +650,7 @@ class EnsembleStore:
     def ensemble(self, date: str, lead_time: int, normalised: bool = False) -> np.ndarray:
         "The members (N, V, H, W) of the forecast of `date` at `lead_time`, ordered by member."
         names = self._names(date, lead_time)
-        members = [self.samples.load(n, self.var_idx, n_file_vars=self.n_file_vars) for n in names]
+        members = self.samples.load_many(names, self.var_idx, self.n_file_vars)
         odd = next((n for n, m in zip(names, members) if m.shape != members[0].shape), None)
         if odd is not None:
             raise DataError(f'{self.samples.where(odd)}: fields of {members[names.index(odd)].shape[-2:]} where the '
