@@ -484,6 +484,7 @@ def analyses_truth(store: EnsembleStore, path):
 
 
 def _is_analyses_file(path) -> bool:
+    "Whether `path` is a NetCDF file or a Zarr store (not a data directory of samples)."
     p = Path(path)
     return p.is_file() or (p / 'zarr.json').is_file() or (p / '.zgroup').is_file()
 
