@@ -23,9 +23,10 @@ from .settings import Settings, option
 __all__ = ['VARIABLES', 'UNITS', 'CF_ATTRS', 'VARIABLES_FILE', 'LABEL_COLUMNS', 'SAMPLE_STORE', 'NORMALISATION_TYPES',
            'GRID_FILE', 'FORECAST_FILE', 'DataError', 'variable_indices', 'statistics_indices', 'stored_variables',
            'read_variable_names', 'write_variable_names', 'read_labels', 'write_labels', 'load_sample',
-           'checked_sample', 'write_sample_store', 'Samples', 'stored_layout', 'crop_fields', 'NormalisationConfig',
-           'rain_forward', 'rain_inverse', 'gaussian_blur', 'Normaliser', 'compute_statistics', 'FieldDataset',
-           'write_grid', 'read_grid', 'read_dates_file', 'EnsembleStore']
+           'checked_sample', 'create_sample_store', 'write_sample_shard', 'write_sample_store', 'Samples',
+           'stored_layout', 'crop_fields', 'NormalisationConfig', 'rain_forward', 'rain_inverse', 'gaussian_blur',
+           'Normaliser', 'compute_statistics', 'FieldDataset', 'write_grid', 'read_grid', 'read_dates_file',
+           'EnsembleStore']
 
 # %% ../nbs/06_data.ipynb #61dcf546
 VARIABLES = ('rr', 'u', 'v', 't2m', 'orog', 'z500', 't850', 'tpw850')
@@ -165,27 +166,43 @@ def checked_sample(arr, path, var_idx=None, crop=None, n_file_vars: int | None =
 SAMPLE_STORE = 'samples.zarr'
 
 
+def create_sample_store(path, names: list[str], sample_shape, shard: int = 256) -> Path:
+    "An empty sample store at `path` for the samples `names`, each of `sample_shape` (V, H, W), `shard` per file."
+    import zarr
+    names = list(names)
+    root = zarr.open_group(str(path), mode='w', zarr_format=3)
+    root.create_array('fields', shape=(len(names), *sample_shape), dtype='float32', chunks=(1, *sample_shape),
+                      shards=(max(1, min(shard, len(names))), *sample_shape),
+                      dimension_names=('sample', 'variable', 'y', 'x'))
+    name = root.create_array('name', shape=(len(names),), dtype=str, dimension_names=('sample',))
+    name[:] = np.array(names, dtype=object)
+    return Path(path)
+
+
+def write_sample_shard(path, index: int, samples: list) -> None:
+    "Write shard `index` of the sample store at `path`, all of its samples (V, H, W) at once."
+    import zarr
+    fields = zarr.open_group(str(path), mode='r+')['fields']
+    start, per_file = index * fields.shards[0], fields.shards[0]
+    expected = min(per_file, fields.shape[0] - start)
+    if len(samples) != expected: raise DataError(f'{path}: shard {index} takes {expected} samples, not {len(samples)}')
+    fields[start:start + expected] = np.stack(samples).astype(np.float32)
+
+
 def write_sample_store(data_dir, names: list[str], samples, shard: int = 256) -> Path:
     """Write `samples` (an iterable of (V, H, W) float32 arrays, in the order of `names`) as `data_dir/samples.zarr`,
     `shard` samples per file, atomically."""
-    import zarr
     names, target, it = list(names), Path(data_dir) / SAMPLE_STORE, iter(samples)
     first = np.asarray(next(it), dtype=np.float32)
-    shape, per_file = (len(names), *first.shape), max(1, min(shard, len(names)))
     with atomic_directory(target) as tmp:
-        root = zarr.open_group(str(tmp), mode='w', zarr_format=3)
-        fields = root.create_array('fields', shape=shape, dtype='float32', chunks=(1, *first.shape),
-                                   shards=(per_file, *first.shape), dimension_names=('sample', 'variable', 'y', 'x'))
-        name = root.create_array('name', shape=(len(names),), dtype=str, dimension_names=('sample',))
-        name[:] = np.array(names, dtype=object)
-        buffer, start = [first], 0
+        create_sample_store(tmp, names, first.shape, shard)
+        buffer, index, per_file = [first], 0, max(1, min(shard, len(names)))
         for x in it:
-            if len(buffer) == per_file:
-                fields[start:start + per_file] = np.stack(buffer); start, buffer = start + per_file, []
-            buffer.append(np.asarray(x, dtype=np.float32))
-        if start + len(buffer) != len(names):
-            raise DataError(f'{target}: {start + len(buffer)} samples for {len(names)} names')
-        fields[start:] = np.stack(buffer)
+            if len(buffer) == per_file: write_sample_shard(tmp, index, buffer); index, buffer = index + 1, []
+            buffer.append(x)
+        write_sample_shard(tmp, index, buffer)
+        if index * per_file + len(buffer) != len(names):
+            raise DataError(f'{target}: {index * per_file + len(buffer)} samples for {len(names)} names')
     return target
 
 
