@@ -37,11 +37,12 @@ setuptools.setup(
     author=cfg['author'],
     author_email=cfg['author_email'],
     keywords=cfg['keywords'],
-    # csrc/ (the CUDA kernels' sources, compiled at first use) has no __init__.py: a namespace package, listed so
+    # csrc/ (the CUDA kernels' sources, compiled at first use) and static/ (the study grid's land mask) have no
+    # __init__.py: namespace packages, listed so
     # that a non-editable install ships it
     packages=setuptools.find_namespace_packages(include=['enriching_gan', 'enriching_gan.*'],
                                                 exclude=['*.__pycache__']),
-    package_data={'enriching_gan.csrc': ['*.cpp', '*.cu', '*.h'], 'enriching_gan': ['study_land.npy']},
+    package_data={'enriching_gan.csrc': ['*.cpp', '*.cu', '*.h'], 'enriching_gan.static': ['*.npy']},
     include_package_data=True,
     install_requires=requirements,
     extras_require=extras,

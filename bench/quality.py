@@ -1,50 +1,63 @@
-"""The grand-ensemble check: on synthetic data whose distribution is known, score (a) the raw 16 members,
-(b) their inversion, (c) the enriched members and (d) a reference of many members drawn from the true
-distribution, against an independent truth and against the reference.
+"""The enrichment benchmark with the committed `quality` generator, out of sample.
 
-It runs (or resumes) `enriching-gan demo` at the chosen scale in --out, then prints the table.
+The generator in bench/quality_generator/ was trained on synthetic weather of seed 0 (`enriching-gan demo --scale
+quality`, see its README). This script makes synthetic weather of another seed S on the same domain (new dates, new
+anomalies, new member perturbations), tunes the perturbation strengths and the dressing baseline on the first
+`--tune_dates` dates, and scores the last `--evaluate_dates` dates: real 16, reconstruction, the enriched members of
+the default method and of each option, the dressing baseline and the ideal set, against many independent truths and
+a large reference. It writes DIR/quality.json ({variable: {set: {score: value}}}, gain_captured, intervals) beside
+the evaluation's metrics and report, and prints the headline table.
 
-    python bench/quality.py [--scale cpu|gpu] [--out bench/results/quality_cpu]
+    python bench/quality.py --seed S --out DIR [--variants direct fresh_noise shared_pca] [--invstep 300]
 """
 import argparse
 import json
+import time
 from pathlib import Path
 
-from enriching_gan.pipeline import DEMO_SCALES, DemoSettings, demo
-from _timing import print_table
+from enriching_gan.benchmark import gains_table, interval_table, split_dates
+from enriching_gan.data import read_labels
+from enriching_gan.pipeline import BENCHMARK_VARIANTS, BenchmarkProtocol, headline_table, run_benchmark
+from enriching_gan.synthetic import make_synthetic_dataset
 
-ROWS = ['fair CRPS', 'spread-skill ratio', 'outlier fraction', 'outlier fraction if reliable',
-        'vs reference: Wasserstein-1 per point, mean', 'vs reference: Q01 map L1 error', 'vs reference: Q99 map L1 error',
-        'vs reference: spread ratio, domain median', 'vs reference: mean bias, mean abs over points',
-        'vs reference: spectrum, mean abs log10 power ratio', 'energy score (physical units)']
-SETS = ['real', 'reconstruction', 'enriched', 'reference']
-
-
-def table(summary: dict) -> list[dict]:
-    "Rows of the printed table, in the order of ROWS, from the summary of metrics.json."
-    rows = []
-    for key, values in summary.items():
-        variable, score = key.split(' | ', 1)
-        if score not in ROWS and variable != 'correlations': continue
-        rows.append({'variable': variable, 'score': score,
-                     **{name: '' if values.get(name) is None else f'{values[name]:.3f}' for name in SETS}})
-    order = {s: i for i, s in enumerate(ROWS)}
-    return sorted(rows, key=lambda r: (r['variable'] == 'correlations', order.get(r['score'], len(ROWS)), r['variable']))
+GENERATOR = Path(__file__).parent / 'quality_generator'
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--scale', choices=list(DEMO_SCALES), default='cpu')
-    p.add_argument('--out', default=None, help='run directory (default: bench/results/quality_<scale>)')
+    p.add_argument('--seed', type=int, default=1, help='seed of the synthetic weather (0 is the training weather)')
+    p.add_argument('--out', required=True, help='run directory (resumes when run again)')
+    p.add_argument('--tune_dates', type=int, default=2)
+    p.add_argument('--evaluate_dates', type=int, default=3)
+    p.add_argument('--lead_times', type=int, nargs='+', default=[3, 12, 24, 45])
+    p.add_argument('--variants', nargs='*', default=list(BENCHMARK_VARIANTS)[1:], choices=list(BENCHMARK_VARIANTS)[1:])
+    p.add_argument('--invstep', type=int, default=300)
+    p.add_argument('--tune_steps', type=int, default=100)
+    p.add_argument('--truths', type=int, default=32)
+    p.add_argument('--reference_members', type=int, default=256)
+    p.add_argument('--n_samples', type=int, default=64)
+    p.add_argument('--device', default='auto')
     args = p.parse_args()
-    out = Path(args.out or Path(__file__).parent / 'results' / f'quality_{args.scale}')
-    sc = DEMO_SCALES[args.scale]
-    where = demo(DemoSettings(output_dir=str(out), scale=args.scale))
-    doc = json.loads(Path(where['metrics json']).read_text())
-    print_table(table(doc['summary']),
-                f'Grand-ensemble check, scale {args.scale}: {doc["n_cases"]} held-out ensembles at {sc.size}x{sc.size}, '
-                f'real 16 / reconstruction 16 / enriched {sc.n_samples} / reference {sc.reference_members} members '
-                f'(generator trained {sc.train_steps} steps)')
+    t0, out = time.time(), Path(args.out)
+    n_dates = args.tune_dates + args.evaluate_dates
+    data = make_synthetic_dataset(out / 'data', n_dates, 16, args.lead_times, size=32, seed=args.seed,
+                                  start_date='2024-03-04', date_step_days=5, progress=False)
+    split = split_dates(read_labels(data / 'labels.csv')['Date'].unique(), args.tune_dates, args.evaluate_dates)
+    protocol = BenchmarkProtocol(invstep=args.invstep, tune_steps=args.tune_steps, n_samples=args.n_samples,
+                                 truths=args.truths, reference_members=args.reference_members, variants=args.variants)
+    title = (f'Enrichment benchmark, weather seed {args.seed}: quality generator, tuned on {args.tune_dates} dates, '
+             f'evaluated on {args.evaluate_dates} others, 16 -> {args.n_samples} members')
+    doc, _, paths = run_benchmark(GENERATOR / 'generator.pt', data, GENERATOR / 'stats', split, out, protocol,
+                                  args.device, title)
+    doc['seconds'] = round(time.time() - t0, 1)
+    (out / 'quality.json').write_text(json.dumps(doc, indent=1))
+    sets = ['real', 'reconstruction', 'enriched', *args.variants, 'dressing', 'ideal']
+    print(headline_table(doc, sets).round(4).to_string())
+    print('\nshare of the available gain captured:\n' + gains_table(doc).round(3).to_string())
+    print('\nset minus real 16, mean [95 % interval]:\n' + interval_table(doc, ('crps_std', 'q01_error', 'q99_error',
+                                                                                 'brier_q90', 'variogram_score'))
+          .to_string())
+    print(f'\n{doc["n_cases"]} evaluation cases in {doc["seconds"]:.0f} s; {out / "quality.json"}, {paths["report"]}')
 
 
 if __name__ == '__main__':

@@ -212,6 +212,13 @@ def debias_cases(self: DebiasModel, items: list, steps: int = 32, method: str = 
 
 
 @patch
+def rescale_cases(self: DebiasModel, items: list) -> list[np.ndarray]:
+    """The climatology rescaling alone, without the flow: each field's source anomaly put on the reference's
+    climatology (mean and spread by season, lead time and point); the baseline a trained flow must beat."""
+    return [self.clim_reference.denormalise(self.clim_source.normalise(x, d, lt), d, lt) for x, d, lt in items]
+
+
+@patch
 def __call__(self: DebiasModel, fields: np.ndarray, date, lead_time: int, steps: int = 32,
              method: str = 'heun') -> np.ndarray:
     "Debias source fields (N, V, H, W) of one (date, lead time); physical units in and out."

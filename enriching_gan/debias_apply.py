@@ -39,7 +39,7 @@ class SamplingSettings(Settings):
 
 # %% ../nbs/17_debias_apply.ipynb #b7de9afa
 N_BINS = 200
-VALIDATION_SETS = ('source', 'debiased', 'reference')
+VALIDATION_SETS = ('source', 'climatology', 'debiased', 'reference')
 
 
 def _bin_edges(model: DebiasModel) -> list[np.ndarray]:
@@ -104,7 +104,8 @@ def _chunks(items: list, size: int) -> list[list]:
 
 def validate(model: DebiasModel, source: EnsembleStore, reference: EnsembleStore, cases: list, out_path,
              sampling: SamplingSettings | None = None, progress: bool = True) -> dict:
-    "Errors of the raw and the debiased source against the reference over `cases`, per variable; also in `out_path`."
+    """Errors of the raw source, of its climatology rescaling alone and of the debiased source against the reference
+    over `cases`, per variable; also in `out_path`."""
     sampling = sampling or SamplingSettings()
     if not cases: raise DataError(f'{source.data_dir}: no case to validate in the selected period')
     var_names = list(source.var_names)
@@ -114,10 +115,10 @@ def validate(model: DebiasModel, source: EnsembleStore, reference: EnsembleStore
             raw = [source.ensemble(d, lt) for d, lt in chunk]
             items = [(x, d, lt) for x, (d, lt) in zip(raw, chunk)]
             debiased = model.debias_cases(items, sampling.steps, sampling.method)
-            for (d, lt), x, y in zip(chunk, raw, debiased):
-                for name, fields in zip(VALIDATION_SETS, (x, y, reference.ensemble(d, lt))): stats[name].add(fields)
+            for (d, lt), x, r, y in zip(chunk, raw, model.rescale_cases(items), debiased):
+                for name, fields in zip(VALIDATION_SETS, (x, r, y, reference.ensemble(d, lt))): stats[name].add(fields)
             bar.update(len(chunk))
-    summary = {var: {name: _scores(stats[name], stats['reference'], v) for name in ('source', 'debiased')}
+    summary = {var: {name: _scores(stats[name], stats['reference'], v) for name in VALIDATION_SETS[:-1]}
                for v, var in enumerate(var_names)}
     _write_validation(out_path, stats, summary, var_names, cases)
     return summary

@@ -23,11 +23,11 @@ from .networks import Generator
 from .settings import Settings, option
 
 # %% auto #0
-__all__ = ['ORIGINAL_STATS', 'LOSSES', 'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path',
-           'latent_stats_for', 'load_original_latent_stats', 'save_original_latent_stats', 'InversionConfig',
-           'learning_rate', 'noise_regularisation', 'normalise_noise_', 'pixel_loss', 'Projection', 'project',
-           'inversion_manifest', 'invert_ensembles', 'original_codes_path', 'original_ensemble_path', 'load_codes',
-           'write_original_artefacts']
+__all__ = ['ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'LatentStats', 'effective_rank', 'compute_latent_stats',
+           'latent_stats_path', 'latent_stats_for', 'load_original_latent_stats', 'save_original_latent_stats',
+           'InversionConfig', 'learning_rate', 'noise_regularisation', 'normalise_noise_', 'pixel_loss', 'Projection',
+           'project', 'inversion_manifest', 'invert_ensembles', 'original_codes_path', 'original_ensemble_path',
+           'load_codes', 'write_original_artefacts']
 
 # %% ../nbs/10_inversion.ipynb #00ed164e
 @dataclass
@@ -130,7 +130,8 @@ def save_original_latent_stats(stats: LatentStats, eigen_dir) -> list[Path]:
             name in zip((stats.mean, stats.whiten), ORIGINAL_STATS)]
 
 # %% ../nbs/10_inversion.ipynb #d9ebaab9
-LOSSES = ('mse', 'mae', 'mae_std')
+LOSSES = ('mse', 'mae', 'mae_std', 'mae_scaled')
+NOISE_SCALES = ('per_dimension', 'vector')
 
 
 @dataclass
@@ -141,10 +142,12 @@ class InversionConfig(Settings):
     lr_rampup: float = option(0.05, 'fraction of the steps of linear warm-up', gt=0, le=1)
     lr_rampdown: float = option(0.25, 'fraction of the steps of cosine ramp-down', gt=0, le=1)
     noise: float = option(0.05, 'initial strength of the noise added to the codes, in units of the latent spread', ge=0)
+    noise_scale: str = option('per_dimension', 'that spread: per_dimension (σ, the rms spread of one coordinate of w) or '
+                              'vector (σ√D, the rms length of w − mean, as the original)', choices=NOISE_SCALES)
     noise_ramp: float = option(0.75, 'fraction of the steps over which that noise decays to 0', gt=0, le=1)
     noise_regularize: float = option(1e5, 'weight of the noise-map regularisation', ge=0)
-    loss: str = option('mse', 'pixel loss: mse, mae, or mae_std (MAE scaled by each target variable\'s spread)',
-                       choices=LOSSES)
+    loss: str = option('mse', 'pixel loss: mse, mae, mae_std (the original: MAE plus the L1 error of the members\' '
+                       'spread) or mae_scaled (MAE divided by each target variable\'s spatial spread)', choices=LOSSES)
     loss_intens: float = option(1., 'weight of the pixel loss', gt=0)
     snapshot_steps: list[int] = option([], 'steps at which the codes are also saved', ge=1,
                                        aliases=('inv_checkpoints',))
@@ -195,12 +198,26 @@ def normalise_noise_(noises: list[torch.Tensor]) -> None:
         n.sub_(mean).div_(std)
 
 
-def pixel_loss(fake: torch.Tensor, real: torch.Tensor, kind: str) -> torch.Tensor:
-    "Per-sample pixel loss (B,) of `kind` in {mse, mae, mae_std}."
+def _spread_error(fake: torch.Tensor, real: torch.Tensor, groups: list[int]) -> torch.Tensor:
+    """Per-sample share (B,) of the L1 error of the members' spread: each ensemble of `groups` (consecutive sizes)
+    gives its every member the mean |std(fake) − std(real)| over its points."""
+    out, start = [], 0
+    for n in groups:
+        f, r = fake[start:start + n], real[start:start + n]
+        err = (f.std(0) - r.std(0)).abs().mean() if n > 1 else fake.new_zeros(())
+        out.append(err.expand(n)); start += n
+    return torch.cat(out)
+
+
+def pixel_loss(fake: torch.Tensor, real: torch.Tensor, kind: str, groups: list[int] | None = None) -> torch.Tensor:
+    """Per-sample pixel loss (B,) of `kind` in {mse, mae, mae_std, mae_scaled}; `groups`: the sizes of the consecutive
+    ensembles in the batch (mae_std's spread term; None: one ensemble)."""
     if kind == 'mse': return (fake - real).square().mean((1, 2, 3))
     err = (fake - real).abs()
-    if kind == 'mae_std': err = err / real.std((2, 3), keepdim=True).clamp_min(1e-6)
-    return err.mean((1, 2, 3))
+    if kind == 'mae_scaled': err = err / real.std((2, 3), keepdim=True).clamp_min(1e-6)
+    mae = err.mean((1, 2, 3))
+    if kind != 'mae_std': return mae
+    return mae + _spread_error(fake, real, groups or [len(real)])
 
 # %% ../nbs/10_inversion.ipynb #211df2e2
 @dataclass
@@ -223,9 +240,9 @@ class _PerSampleNormal:
 
 
 def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: LatentStats, seeds=None,
-            progress: bool = False) -> Projection:
+            progress: bool = False, groups: list[int] | None = None) -> Projection:
     """Invert normalised fields `real` (B, V, H, W) into W+ codes and noise maps of `g`; `seeds` gives each sample its
-    random stream."""
+    random stream, `groups` the sizes of the consecutive ensembles in `real` (for the `mae_std` loss)."""
     dev = real.device
     b = real.shape[0]
     if real.shape[1:] != (g.nb_var, g.size, g.size):
@@ -241,13 +258,14 @@ def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: Laten
     idx = cfg.var_indices if cfg.var_indices is not None else list(range(g.nb_var))
     target = real[:, idx]
     losses, snapshots, snapshot_at = torch.zeros(cfg.invstep, b), {}, set(cfg.snapshots())
+    spread = stats.std * (math.sqrt(g.style_dim) if cfg.noise_scale == 'vector' else 1.)
     for step in tqdm(range(cfg.invstep), disable=not progress, desc='inversion', leave=False):
         t = step / cfg.invstep
         for group in opt.param_groups: group['lr'] = learning_rate(t, cfg.lr, cfg.lr_rampdown, cfg.lr_rampup)
-        strength = stats.std * cfg.noise * max(0., 1 - t / cfg.noise_ramp) ** 2
+        strength = spread * cfg.noise * max(0., 1 - t / cfg.noise_ramp) ** 2
         jitter = draw(*wplus.shape[1:]).to(dev) * strength if strength > 0 else 0.
         fake = g.synthesis(wplus + jitter, noise=noises)
-        per_sample = pixel_loss(fake[:, idx], target, cfg.loss)
+        per_sample = pixel_loss(fake[:, idx], target, cfg.loss, groups)
         loss = (cfg.loss_intens * per_sample + cfg.noise_regularize * noise_regularisation(noises)).sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -300,8 +318,8 @@ def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: Inver
     def compute(group):
         reals = [crop_fields(store.ensemble(*c, normalised=True), crop) for c in group]
         seeds = [member_seed(seed, c[0], c[1], m) for c, r in zip(group, reals) for m in range(len(r))]
-        res = project(g, torch.from_numpy(np.concatenate(reals)).to(dev), cfg, stats,
-                      seeds)   # the job's line shows progress
+        res = project(g, torch.from_numpy(np.concatenate(reals)).to(dev), cfg, stats, seeds,
+                      groups=[len(r) for r in reals])   # the job's line shows progress
         out, start = {}, 0
         for c, real in zip(group, reals):
             sl = slice(start, start + len(real)); start += len(real)

@@ -22,9 +22,11 @@ from .files import atomic_write
 from .jobs import load_case
 
 # %% auto #0
-__all__ = ['QUANTILES', 'crps_fair', 'crps_std', 'spread_skill', 'rank_histogram', 'energy_score', 'radial_spectrum',
+__all__ = ['QUANTILES', 'crps_fair', 'crps_std', 'crps_many', 'spread_skill', 'rank_histogram', 'energy_score',
+           'brier_exceedance', 'variogram_score', 'outlier_fraction', 'spread_log_error', 'radial_spectrum',
            'spectrum_log_ratio', 'wasserstein_map', 'quantile_maps', 'variable_correlations', 'bias_map',
-           'spread_ratio_map', 'compare_distributions', 'ensemble_scores', 'rank_summary', 'Evaluation', 'evaluate_run']
+           'spread_ratio_map', 'compare_distributions', 'ensemble_scores', 'event_scores', 'rank_summary', 'Evaluation',
+           'evaluate_run']
 
 # %% ../nbs/13_metrics.ipynb #857893be
 def _scoringrules_backend() -> str:
@@ -48,6 +50,19 @@ def crps_std(ens: np.ndarray, obs: np.ndarray) -> np.ndarray:
     "Standard CRPS of the ensemble `ens` (M, …) at each point of `obs` (…): that of its empirical distribution."
     return _crps(ens, obs, 'nrg')
 
+# %% ../nbs/13_metrics.ipynb #db7909e0
+def crps_many(ens: np.ndarray, truths: np.ndarray) -> dict[str, np.ndarray]:
+    """Fair and standard CRPS (keys `fair`, `std`) of the ensemble `ens` (M, …) at each of K verifying fields
+    `truths` (K, …): arrays (K, …)."""
+    x = np.sort(np.asarray(ens, dtype=np.float64), axis=0)
+    y = np.asarray(truths, dtype=np.float64)
+    if y.shape[1:] != x.shape[1:]: raise ValueError(f'ensemble {x.shape} and verifying fields {y.shape} do not match')
+    m = x.shape[0]
+    rank_weights = (2 * np.arange(1, m + 1) - m - 1).reshape(-1, *[1] * (x.ndim - 1))
+    pairs = 2 * (rank_weights * x).sum(0)                        # Σᵢⱼ |xᵢ − xⱼ|
+    to_truth = np.stack([np.abs(x - t).mean(0) for t in y])
+    return {'fair': to_truth - pairs / (2 * m * (m - 1)), 'std': to_truth - pairs / (2 * m * m)}
+
 # %% ../nbs/13_metrics.ipynb #9e7c39fb
 def spread_skill(ens: np.ndarray, obs: np.ndarray) -> dict[str, np.ndarray]:
     "Spread, RMSE of the ensemble mean and the corrected spread-skill ratio, per variable of (M, V, H, W) vs (V, H, W)."
@@ -69,19 +84,70 @@ def rank_histogram(ens: np.ndarray, obs: np.ndarray, seed: int = 0) -> np.ndarra
 # %% ../nbs/13_metrics.ipynb #06e60c1c
 @torch.no_grad()
 def energy_score(ens: np.ndarray, obs: np.ndarray, points_per_chunk: int = 4096) -> np.ndarray:
-    "Fair energy score per point of the vector of variables: `ens` (M, V, …), `obs` (V, …) → (…)."
+    """Fair energy score per point of the vector of variables: `ens` (M, V, …), `obs` (V, …) → (…); with several
+    verifying fields `obs` (K, V, …), the mean of their scores."""
     x = torch.as_tensor(np.asarray(ens), dtype=torch.float64)
     y = torch.as_tensor(np.asarray(obs), dtype=torch.float64)
+    if y.ndim == x.ndim - 1: y = y[None]
     m, v = x.shape[:2]
     if m < 2: raise ValueError('the fair energy score needs at least 2 members')
-    xp = x.reshape(m, v, -1).permute(2, 0, 1)     # (points, members, variables)
-    yp = y.reshape(v, -1).T[:, None]              # (points, 1, variables)
+    xp = x.reshape(m, v, -1).permute(2, 0, 1)                # (points, members, variables)
+    yp = y.reshape(len(y), v, -1).permute(2, 0, 1)           # (points, truths, variables)
     out = torch.empty(xp.shape[0], dtype=torch.float64)
     for s in range(0, xp.shape[0], points_per_chunk):
         c = xp[s:s + points_per_chunk]
-        to_obs = (c - yp[s:s + points_per_chunk]).square().sum(-1).sqrt().mean(1)
+        to_obs = torch.cdist(yp[s:s + points_per_chunk], c).mean((1, 2))
         out[s:s + points_per_chunk] = to_obs - torch.cdist(c, c).sum((1, 2)) / (2 * m * (m - 1))
     return out.reshape(x.shape[2:]).numpy()
+
+# %% ../nbs/13_metrics.ipynb #0956eaf5
+def _truths(ens: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    "The verifying fields as (K, …): one field of the shape of a member, or K of them."
+    obs = np.asarray(obs)
+    if obs.shape == ens.shape[1:]: return obs[None]
+    if obs.shape[1:] != ens.shape[1:]:
+        raise ValueError(f'members {ens.shape[1:]} and verifying fields {obs.shape} do not match')
+    return obs
+
+
+def brier_exceedance(ens: np.ndarray, obs: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """Brier score per point of the event 'above `threshold`' (a map, or a scalar): members (M, …), verifying fields
+    (…) or (K, …), the mean over them."""
+    ens = np.asarray(ens)
+    p = (ens > threshold).mean(0)
+    return ((p - (_truths(ens, obs) > threshold)) ** 2).mean(0)
+
+
+def variogram_score(ens: np.ndarray, obs: np.ndarray, p: float = 0.5, max_points: int = 256,
+                    seed: int = 0) -> np.ndarray:
+    """Variogram score of order `p` per variable of members (M, V, H, W) against verifying fields (V, H, W) or
+    (K, V, H, W): the mean over pairs of points of (|yᵢ − yⱼ|^p − E|Xᵢ − Xⱼ|^p)²."""
+    ens = np.asarray(ens, dtype=np.float64)
+    truths = _truths(ens, obs).astype(np.float64)
+    m, v = ens.shape[:2]
+    flat, obs_flat = ens.reshape(m, v, -1), truths.reshape(len(truths), v, -1)
+    n_points = flat.shape[-1]
+    if n_points > max_points:
+        pick = np.sort(np.random.default_rng(seed).choice(n_points, max_points, replace=False))
+        flat, obs_flat = flat[..., pick], obs_flat[..., pick]
+    pair_powers = lambda f: (f[:, :, None] - f[:, None, :]).abs().pow(p)          # (V, P, P) of one field
+    x, y = torch.from_numpy(flat), torch.from_numpy(obs_flat)
+    expected = sum(pair_powers(member) for member in x) / m
+    return (sum((pair_powers(truth) - expected).square().mean((1, 2)) for truth in y) / len(y)).numpy()
+
+def outlier_fraction(ens: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    "Fraction of points (per variable of (M, V, …)) where the verifying value is outside the members' range."
+    ens = np.asarray(ens)
+    truths = _truths(ens, obs)
+    out = (truths < ens.min(0)) | (truths > ens.max(0))
+    return out.reshape(len(truths), ens.shape[1], -1).mean((0, 2))
+
+
+def spread_log_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    "Mean over points of |log(σ_a / σ_b)| per variable of the sets (N, V, …), σ the standard deviation per point."
+    sa, sb = np.asarray(a).std(0, ddof=1), np.asarray(b).std(0, ddof=1)
+    r = np.abs(np.log(np.maximum(sa, 1e-12) / np.maximum(sb, 1e-12)))
+    return r.reshape(r.shape[0], -1).mean(1)
 
 # %% ../nbs/13_metrics.ipynb #f9477834
 def radial_spectrum(fields: np.ndarray) -> np.ndarray:
@@ -146,12 +212,14 @@ def compare_distributions(a: np.ndarray, b: np.ndarray, var_names) -> dict[str, 
     qa, qb = quantile_maps(a), quantile_maps(b)
     bias = bias_map(a, b).reshape(a.shape[1], -1)
     ratio = spread_ratio_map(a, b).reshape(a.shape[1], -1)
+    log_error = spread_log_error(a, b)
     table = {}
     for v, name in enumerate(var_names):
         row = {'spectrum, mean abs log10 power ratio': float(spec[v]), 'Wasserstein-1 per point, mean': float(w1[v]),
                'mean bias, domain mean': float(bias[v].mean()),
                'mean bias, mean abs over points': float(np.abs(bias[v]).mean()),
-               'spread ratio, domain median': float(np.median(ratio[v]))}
+               'spread ratio, domain median': float(np.median(ratio[v])),
+               'spread ratio, mean abs log': float(log_error[v])}
         for k, q in enumerate(QUANTILES):
             row[f'Q{round(q * 100):02d} map L1 error'] = float(np.abs(qa[k, v] - qb[k, v]).mean())
         table[name] = row
@@ -161,19 +229,42 @@ def compare_distributions(a: np.ndarray, b: np.ndarray, var_names) -> dict[str, 
 
 # %% ../nbs/13_metrics.ipynb #00074723
 def ensemble_scores(ens: np.ndarray, obs: np.ndarray, var_names) -> list[tuple[str, str, float]]:
-    "(variable, score, value) of the ensemble (M, V, H, W) against the verifying field (V, H, W), domain means."
-    crps = crps_fair(ens, obs).reshape(len(var_names), -1).mean(1)
-    ss = spread_skill(ens, obs)
+    """(variable, score, value) of the ensemble (M, V, H, W) against the verifying field (V, H, W), or the mean over K
+    verifying fields (K, V, H, W) (several independent truths make the score of one case less noisy); domain means."""
+    truths = _truths(ens, obs)
+    n_var = len(var_names)
+    dom_mean = lambda per_truth: np.mean([np.asarray(a).reshape(n_var, -1).mean(1) for a in per_truth], 0)
+    crps = crps_many(ens, truths)
+    fair, std = dom_mean(crps['fair']), dom_mean(crps['std'])
+    ss = [spread_skill(ens, t) for t in truths]
+    spread = ss[0]['spread']
+    rmse = np.sqrt(np.mean([s['rmse'] ** 2 for s in ss], 0))
+    ratio = np.sqrt((len(ens) + 1) / len(ens)) * spread / np.maximum(rmse, 1e-12)
+    outliers, variogram = outlier_fraction(ens, truths), variogram_score(ens, truths)
     rows = []
     for v, name in enumerate(var_names):
-        rows += [(name, 'fair CRPS', float(crps[v])), (name, 'spread (rms of member std)', float(ss['spread'][v])),
-                 (name, 'RMSE of the ensemble mean', float(ss['rmse'][v])),
-                 (name, 'spread-skill ratio', float(ss['ratio'][v]))]
+        rows += [(name, 'fair CRPS', float(fair[v])), (name, 'standard CRPS', float(std[v])),
+                 (name, 'spread (rms of member std)', float(spread[v])), (name, 'RMSE of the ensemble mean', float(rmse[v])),
+                 (name, 'spread-skill ratio', float(ratio[v])), (name, 'outlier fraction', float(outliers[v])),
+                 (name, 'variogram score', float(variogram[v]))]
     vector = [i for i, n in enumerate(var_names) if n in ('u', 'v', 't2m')]
     if len(vector) > 1:
         label = ', '.join(var_names[i] for i in vector)
-        rows.append((label, 'energy score (physical units)', float(energy_score(ens[:, vector], obs[vector]).mean())))
+        rows.append((label, 'energy score (physical units)',
+                     float(energy_score(ens[:, vector], truths[:, vector]).mean())))
     return rows
+
+
+def event_scores(ens: np.ndarray, obs: np.ndarray, reference: np.ndarray, var_names) -> list[tuple[str, str, float]]:
+    """(variable, score, value): Brier scores of falling below the reference's 10 % quantile and above its 90 %
+    quantile at each point, against one or K verifying fields; domain means."""
+    low, high = np.quantile(np.asarray(reference), [0.1, 0.9], axis=0)
+    truths = _truths(ens, obs)
+    below = brier_exceedance(-np.asarray(ens), -truths, -low).reshape(len(var_names), -1).mean(1)
+    above = brier_exceedance(ens, truths, high).reshape(len(var_names), -1).mean(1)
+    return [row for v, name in enumerate(var_names)
+            for row in ((name, 'Brier score, below reference Q10', float(below[v])),
+                        (name, 'Brier score, above reference Q90', float(above[v])))]
 
 
 def rank_summary(counts: np.ndarray) -> dict[str, float]:
@@ -200,20 +291,15 @@ class Evaluation:
 
     def add_case(self, date: str, lead_time: int, sets: dict, obs: np.ndarray | None = None,
                  reference: np.ndarray | None = None, keep_example: bool = False, seed: int = 0) -> None:
-        "Score the sets (name → (M, V, H, W), physical units) of one case against `obs` and `reference`."
+        """Score the sets (name → (M, V, H, W), physical units) of one case against `obs` (one verifying field
+        (V, H, W) or K of them (K, V, H, W)) and `reference` (members of a large ensemble of the same forecast)."""
         sets = {k: np.asarray(v) for k, v in sets.items()}
         if reference is not None: sets['reference'] = np.asarray(reference)
         shapes = {k: v.shape[1:] for k, v in sets.items()}
         if len(set(shapes.values())) > 1:
             raise ValueError(f'case {date} lead time {lead_time}: sets of different field shapes {shapes}')
         for name, ens in sets.items():
-            if obs is not None:
-                for variable, score, value in ensemble_scores(ens, obs, self.var_names):
-                    self._add(date, lead_time, name, variable, score, value)
-                for v, var in enumerate(self.var_names):
-                    counts = rank_histogram(ens[:, v], obs[v], seed)
-                    key = (name, var)
-                    self.rank_counts[key] = self.rank_counts.get(key, 0) + counts
+            if obs is not None: self._verify(date, lead_time, name, ens, _truths(ens, obs), reference, seed)
             for v, var in enumerate(self.var_names):
                 self.spectra[(name, var)] = self.spectra.get((name, var), 0) + radial_spectrum(ens[:, v])
             self.spectra[name, 'n'] = self.spectra.get((name, 'n'), 0) + 1
@@ -224,6 +310,15 @@ class Evaluation:
                     self._add(date, lead_time, name, variable, f'vs {baseline}: {score}', value)
         if keep_example: self.examples[(date, int(lead_time))] = sets
 
+    def _verify(self, date, lead_time, name: str, ens: np.ndarray, truths: np.ndarray, reference, seed: int) -> None:
+        "Scores of one set against the verifying fields `truths` (K, V, H, W); ranks pooled over them."
+        rows = ensemble_scores(ens, truths, self.var_names)
+        if reference is not None: rows += event_scores(ens, truths, reference, self.var_names)
+        for variable, score, value in rows: self._add(date, lead_time, name, variable, score, value)
+        for v, var in enumerate(self.var_names):
+            counts = sum(rank_histogram(ens[:, v], t[v], seed + k) for k, t in enumerate(truths))
+            self.rank_counts[name, var] = self.rank_counts.get((name, var), 0) + counts
+
     def table(self) -> pd.DataFrame:
         "Every score of every case, long-form."
         return pd.DataFrame(self.rows, columns=['date', 'lead_time', 'set', 'variable', 'score', 'value'])
@@ -231,8 +326,10 @@ class Evaluation:
     def summary(self) -> pd.DataFrame:
         "Mean over cases of each score: rows (variable, score), one column per set; pooled rank statistics added."
         t = self.table().groupby(['variable', 'score', 'set'], sort=False)['value'].mean().unstack('set')
+        per_case = set(t.index)                             # the outlier fraction is a per-case score already
         ranks = [dict(variable=var, score=score, set=name, value=value)
-                 for (name, var), counts in self.rank_counts.items() for score, value in rank_summary(counts).items()]
+                 for (name, var), counts in self.rank_counts.items() for score, value in rank_summary(counts).items()
+                 if (var, score) not in per_case]
         if ranks:
             t = pd.concat([t, pd.DataFrame(ranks).set_index(['variable', 'score', 'set'])['value'].unstack('set')])
         return t

@@ -21,8 +21,9 @@ from .networks import Generator
 from .settings import Settings, option
 
 # %% auto #0
-__all__ = ['SAMPLE_RULES', 'ORIGINAL_RULE_NAMES', 'ensemble_sqrt_covariance', 'PerturbationConfig', 'perturb_codes',
-           'check_codes', 'noise_maps_for', 'enrich_case', 'inversion_identity', 'enrich_ensembles']
+__all__ = ['SAMPLE_RULES', 'ORIGINAL_RULE_NAMES', 'DECODINGS', 'NOISE_MAPS', 'PCA_DIRECTIONS', 'ensemble_sqrt_covariance',
+           'PerturbationConfig', 'perturb_codes', 'noise_maps_for', 'decode_members', 'check_codes', 'enrich_case',
+           'inversion_identity', 'enrich_ensembles']
 
 # %% ../nbs/11_perturbation.ipynb #5c4af81a
 def ensemble_sqrt_covariance(codes: torch.Tensor) -> torch.Tensor:
@@ -37,6 +38,9 @@ def ensemble_sqrt_covariance(codes: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/11_perturbation.ipynb #73f07c79
 SAMPLE_RULES = ('random', 'normal', 'style_mixed_pca', 'extrapolation')
 ORIGINAL_RULE_NAMES = {'w': 'style_mixed_pca'}
+DECODINGS = ('residual', 'direct')
+NOISE_MAPS = ('source', 'fresh')
+PCA_DIRECTIONS = ('per_layer', 'shared')
 
 
 @dataclass
@@ -49,6 +53,13 @@ class PerturbationConfig(Settings):
     betas: list[float] | None = option(None, 'perturbation strength, one per style layer (None: 1)', ge=0)
     style_indices: list[int] | None = option(None, '0/1 per style layer: PCA (1) or random latent (0) in '
                                              'style_mixed_pca (None: all 1)', choices=(0, 1))
+    decode: str = option('residual', 'residual: the source real member plus G(new code) − G(source code), so the '
+                         'generator\'s reconstruction error cancels; direct: G(new code), as the original',
+                         choices=DECODINGS)
+    noise_maps: str = option('source', 'noise maps of new members: source (the source member\'s inverted maps) or '
+                             'fresh (new random maps, as the original)', choices=NOISE_MAPS)
+    pca_direction: str = option('per_layer', 'style_mixed_pca: a whitened direction per layer, or one shared by '
+                                'all the PCA layers (the original)', choices=PCA_DIRECTIONS)
     N_samples: int = option(120, 'new members per ensemble', ge=1)
     conditioning_members: int | None = option(None, 'real members whose codes define the perturbations (a random '
                                               'subset per case; None: all)', ge=2, aliases=('N_conditioners',))
@@ -102,10 +113,49 @@ def perturb_codes(codes: torch.Tensor, n_samples: int, cfg: PerturbationConfig, 
     elif rule == 'extrapolation': delta = own - mean
     else:
         K = ensemble_sqrt_covariance(codes)                                   # (L, D, D)
-        u = random_latent_codes((n_samples, n_latent)) @ stats.whiten.to(dev)  # whitened directions (n, L, D)
+        layers = 1 if cfg.pca_direction == 'shared' else n_latent
+        u = (random_latent_codes((n_samples, layers)) @ stats.whiten.to(dev)).expand(-1, n_latent, -1)  # whitened
         pca = torch.einsum('lde,nle->nld', K, u)
         delta = torch.where(mask[None, :, None] > 0, pca, random_latent_codes((n_samples, 1)).expand(-1, n_latent, -1))
     return base + betas[None, :, None] * delta, source
+
+# %% ../nbs/11_perturbation.ipynb #36a73810
+def noise_maps_for(g: Generator, inversion: dict, source: torch.Tensor, gen: torch.Generator) -> list[torch.Tensor]:
+    "Each new member's noise maps: its source member's inverted maps, or fresh ones when the inversion kept none."
+    dev = source.device
+    if 'noise_0' in inversion:
+        return [torch.from_numpy(inversion[f'noise_{i}']).to(dev)[source] for i in range(g.num_layers)]
+    return [torch.randn(len(source), *t.shape[1:], generator=gen).to(dev) for t in g.stored_noise()]
+
+
+def _fresh_noise(g: Generator, n: int, gen: torch.Generator, dev) -> list[torch.Tensor]:
+    return [torch.randn(n, *t.shape[1:], generator=gen).to(dev) for t in g.stored_noise()]
+
+
+def _synthesise(g: Generator, codes: torch.Tensor, noises: list[torch.Tensor], batch: int) -> torch.Tensor:
+    "G(codes, noises) in batches of `batch`."
+    return torch.cat([g.synthesis(codes[i:i + batch], noise=[nz[i:i + batch] for nz in noises])
+                      for i in range(0, len(codes), batch)])
+
+
+def decode_members(g: Generator, new: torch.Tensor, source: torch.Tensor, codes: torch.Tensor, inversion: dict,
+                   cfg: PerturbationConfig, gen: torch.Generator, real: torch.Tensor | None = None,
+                   batch: int = 64) -> torch.Tensor:
+    """Normalised fields of the new codes `new` (n, L, D) whose sources are the rows `source` of the case's codes
+    `codes` (N, L, D), following `cfg.decode` and `cfg.noise_maps`; `real` (N, V, H, W): the normalised real members,
+    needed by the residual decoding."""
+    everyone = torch.arange(len(codes), device=codes.device)
+    own_maps = noise_maps_for(g, inversion, everyone, gen)          # each real member's maps, drawn once when missing
+    maps = ([m[source] for m in own_maps] if cfg.noise_maps == 'source'
+            else _fresh_noise(g, len(new), gen, new.device))
+    fields_ = _synthesise(g, new, maps, batch)
+    if cfg.decode == 'direct': return fields_
+    if real is None: raise InputError('the residual decoding needs the real members of the case: give the real data '
+                                      '(--real_data_dir), or use --decode direct')
+    used = torch.unique(source)
+    base = torch.zeros_like(real)
+    base[used] = _synthesise(g, codes[used], [m[used] for m in own_maps], batch).to(real.dtype)
+    return real[source] + fields_ - base[source]
 
 # %% ../nbs/11_perturbation.ipynb #41768ddb
 def _case_generator(seed: int, date: str, lead_time: int) -> torch.Generator:
@@ -120,18 +170,11 @@ def check_codes(codes: np.ndarray, g: Generator, where: str) -> None:
                          f'style layers x {want[1]}): they were inverted with another generator')
 
 
-def noise_maps_for(g: Generator, inversion: dict, source: torch.Tensor, gen: torch.Generator) -> list[torch.Tensor]:
-    "Each new member's noise maps: its source member's inverted maps, or fresh ones when the inversion kept none."
-    dev = source.device
-    if 'noise_0' in inversion:
-        return [torch.from_numpy(inversion[f'noise_{i}']).to(dev)[source] for i in range(g.num_layers)]
-    return [torch.randn(len(source), *t.shape[1:], generator=gen).to(dev) for t in g.stored_noise()]
-
-
 @torch.no_grad()
 def enrich_case(g: Generator, inversion: dict, cfg: PerturbationConfig, stats: LatentStats, normaliser: Normaliser,
-                var_names, batch: int = 64) -> dict[str, np.ndarray]:
-    "New members of one inverted case (`inversion.load_codes`), in physical units."
+                var_names, batch: int = 64, real: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """New members of one inverted case (`inversion.load_codes`), in physical units; `real`: its normalised real
+    ensemble, where the inversion file does not hold it (residual decoding)."""
     dev = next(g.parameters()).device
     date, lt = str(inversion['date']), int(inversion['lead_time'])
     gen = _case_generator(cfg.seed, date, lt)
@@ -144,13 +187,14 @@ def enrich_case(g: Generator, inversion: dict, cfg: PerturbationConfig, stats: L
         seeds = torch.randperm(k, generator=gen)[:cfg.N_seeds].sort().values
     new, source = perturb_codes(codes[chosen.to(dev)], cfg.N_samples, cfg, g, stats, gen, seeds=seeds)
     source = chosen.to(dev)[source]
-    noises = noise_maps_for(g, inversion, source, gen)
-    fields_ = torch.cat([g.synthesis(new[i:i + batch], noise=[nz[i:i + batch] for nz in noises])
-                         for i in range(0, cfg.N_samples, batch)])
+    real = inversion.get('real', real)
+    real = None if real is None else torch.as_tensor(np.asarray(real, np.float32), device=dev)
+    fields_ = decode_members(g, new, source, codes, inversion, cfg, gen, real, batch)
     alphas, betas, _ = cfg.layer_vectors(g.n_latent)
     return {'members': normaliser.denormalise(fields_), 'source': source.cpu().numpy(), 'conditioning': chosen.numpy(),
             'date': np.array(date), 'lead_time': np.array(lt), 'var_names': np.array(list(var_names)),
-            'sample_rule': np.array(cfg.sample_rule), 'alphas': alphas.numpy(), 'betas': betas.numpy()}
+            'sample_rule': np.array(cfg.sample_rule), 'decode': np.array(cfg.decode), 'alphas': alphas.numpy(),
+            'betas': betas.numpy()}
 
 # %% ../nbs/11_perturbation.ipynb #93129055
 def inversion_identity(inversion_dir, g: Generator, normaliser: Normaliser | None = None) -> str:
@@ -171,9 +215,10 @@ def inversion_identity(inversion_dir, g: Generator, normaliser: Normaliser | Non
 
 def enrich_ensembles(g: Generator, inversion_dir, cases: list, cfg: PerturbationConfig, out_dir, stats: LatentStats,
                      normaliser: Normaliser, var_names=None, batch: int = 64, invstep: int | None = None,
-                     progress: bool = True, info: DistInfo | None = None) -> list[Path]:
+                     progress: bool = True, info: DistInfo | None = None, real_of=None) -> list[Path]:
     """Enrich every case of `cases` from its codes in `inversion_dir` into `out_dir`, skipping cases done; under
-    torchrun each rank takes its share."""
+    torchrun each rank takes its share. `real_of(case)`: the normalised real ensemble of a case, for codes whose file
+    does not hold it (the original code's)."""
     cfg.layer_vectors(g.n_latent)   # check the settings before any work
     var_names = list(var_names or normaliser.var_names)
     settings = {**cfg.perturbation_settings(), 'invstep': invstep, 'normalisation': normaliser.fingerprint()}
@@ -185,7 +230,8 @@ def enrich_ensembles(g: Generator, inversion_dir, cases: list, cfg: Perturbation
         for case in group:
             inv = load_codes(inversion_dir, case, invstep)
             check_codes(inv['wplus'], g, f'{inversion_dir} {case[0]} lead time {case[1]}')
-            out[case] = enrich_case(g, inv, cfg, stats, normaliser, var_names, batch)
+            real = None if 'real' in inv or real_of is None else real_of(case)
+            out[case] = enrich_case(g, inv, cfg, stats, normaliser, var_names, batch, real)
         return out
 
     return run_cases(manifest, out_dir, cases, compute, work_of=lambda c: cfg.N_samples, desc='ensembles enriched',

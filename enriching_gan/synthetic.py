@@ -19,13 +19,12 @@ from tqdm.auto import tqdm
 from .data import (VARIABLES, DataError, NormalisationConfig, compute_statistics, stored_variables,
                                 variable_indices, write_grid, write_labels)
 from .files import atomic_write, load_npy
-from .formats import STUDY_BOX
 
 # %% auto #0
-__all__ = ['STUDY_LAND_FILE', 'SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H', 'T_CORR_V', 'T_CORR_U',
-           'GRAND_FIRST_MEMBER', 'TRUTH_MEMBER', 'Domain', 'rasterise_land', 'study_land', 'study_distance_inland',
-           'spectral_field', 'make_domain', 'spread_amplitude', 'streamfunction_wind', 'SyntheticEnsemble',
-           'make_synthetic_dataset', 'SyntheticTruth']
+__all__ = ['STUDY_GRID', 'STUDY_LAND_FILE', 'ALPS_ARC', 'SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H',
+           'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER', 'TRUTH_MEMBER', 'FRESH_FIRST_MEMBER', 'Domain',
+           'spectral_field', 'study_grid', 'study_land', 'make_domain', 'spread_amplitude', 'streamfunction_wind',
+           'SyntheticEnsemble', 'make_synthetic_dataset', 'SyntheticTruth']
 
 # %% ../nbs/07_synthetic.ipynb #76dc8eab
 @dataclass
@@ -44,43 +43,12 @@ class Domain:
         "(west, east, south, north) in degrees, for maps."
         return float(self.lon.min()), float(self.lon.max()), float(self.lat.min()), float(self.lat.max())
 
-# %% ../nbs/07_synthetic.ipynb #8daaee6f
-STUDY_LAND_FILE = 'study_land.npy'
-
-
-def rasterise_land(lon: np.ndarray, lat: np.ndarray, shapefile) -> np.ndarray:
-    "Whether each point (lon, lat) lies on the land polygons of a Natural Earth shapefile (needs shapely and cartopy)."
-    import shapely
-    from cartopy.io import shapereader
-    box = shapely.box(lon.min() - 1, lat.min() - 1, lon.max() + 1, lat.max() + 1)
-    land = shapely.union_all([g.intersection(box) for g in shapereader.Reader(str(shapefile)).geometries()
-                              if g.intersects(box)])
-    return shapely.contains_xy(land, lon, lat)
-
-
-@lru_cache(maxsize=1)
-def study_land() -> np.ndarray:
-    "The land mask (256, 256) of the study grid (row 0 north), from the file shipped with the package."
-    bits = load_npy(importlib.resources.files('enriching_gan') / STUDY_LAND_FILE)
-    return np.unpackbits(bits)[:256 * 256].reshape(256, 256).astype(bool)
-
-
-@lru_cache(maxsize=1)
-def study_distance_inland() -> np.ndarray:
-    "Distance (km) of each land point of the study grid to the nearest sea point (chamfer distance; 0 at sea)."
-    land = study_land()
-    dy, dx = 0.025 * 111.2, 0.025 * 111.2 * math.cos(math.radians((STUDY_BOX.south + STUDY_BOX.north) / 2))
-    steps = [(1, 0, dy), (-1, 0, dy), (0, 1, dx), (0, -1, dx)] + \
-            [(i, j, math.hypot(dx, dy)) for i in (1, -1) for j in (1, -1)]
-    d = np.where(land, np.inf, 0.)
-    while True:                                   # relax until no distance shrinks
-        p = np.pad(d, 1, constant_values=np.inf)
-        new = np.minimum.reduce([d] + [p[1 + i:257 + i, 1 + j:257 + j] + c for i, j, c in steps])
-        if np.array_equal(new, d): break
-        d = new
-    return np.where(np.isfinite(d), d, d[np.isfinite(d)].max())
-
 # %% ../nbs/07_synthetic.ipynb #2d2f3df6
+STUDY_GRID = dict(west=2.875, south=42.45, step=0.025, size=256)   # the original study's 256 x 256 grid
+STUDY_LAND_FILE = Path(str(importlib.resources.files('enriching_gan'))) / 'static' / 'study_land_256.npy'
+ALPS_ARC = ((7.4, 43.9), (6.9, 44.5), (6.8, 45.3), (7.3, 45.9), (8.2, 46.3), (9.3, 46.5))   # (lon, lat) of the crest
+
+
 def _smoothstep(x, a, b):
     "0 below a, 1 above b, smooth in between."
     t = np.clip((x - a) / (b - a), 0, 1)
@@ -96,28 +64,42 @@ def spectral_field(size: int, slope: float, rng: np.random.Generator, k_min: flo
     return np.real(np.fft.ifft2(np.fft.fft2(rng.standard_normal((size, size))) * amp))
 
 
-def _bump(lon, lat, lon0, lat0, radius):
-    "A Gaussian dome of unit height at (lon0, lat0)."
-    return np.exp(-((lon - lon0) ** 2 + (lat - lat0) ** 2) / radius ** 2)
+def study_grid(size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    "(lon, lat), each (size, size), of the study box sampled with `size` points per side; row 0 is the north edge."
+    g = STUDY_GRID
+    east, north = g['west'] + g['step'] * (g['size'] - 1), g['south'] + g['step'] * (g['size'] - 1)
+    return np.meshgrid(np.linspace(g['west'], east, size), np.linspace(north, g['south'], size))
+
+
+def study_land(size: int = 256) -> np.ndarray:
+    "The shipped land mask of the study grid, sampled at `size` points per side (nearest grid point)."
+    full = load_npy(STUDY_LAND_FILE).astype(bool)
+    idx = np.round(np.linspace(0, full.shape[0] - 1, size)).astype(int)
+    return full[np.ix_(idx, idx)]
+
+
+def _distance_to_path(lon: np.ndarray, lat: np.ndarray, path) -> np.ndarray:
+    "Distance in degrees (longitude scaled by cos 45°) from each point to the polyline `path` of (lon, lat)."
+    sx = math.cos(math.radians(45))
+    p = np.stack([lon * sx, lat], -1)
+    out = np.full(lon.shape, np.inf)
+    for (x0, y0), (x1, y1) in zip(path[:-1], path[1:]):
+        a, b = np.array([x0 * sx, y0]), np.array([x1 * sx, y1])
+        t = np.clip(((p - a) @ (b - a)) / ((b - a) @ (b - a)), 0, 1)
+        out = np.minimum(out, np.linalg.norm(p - (a + t[..., None] * (b - a)), axis=-1))
+    return out
 
 
 @lru_cache(maxsize=8)
 def make_domain(size: int = 256, seed: int = 0) -> Domain:
-    """The synthetic domain: the study box at `size`×`size` points (its 0.025° grid at 256), orography and land mask;
-    deterministic for `seed`."""
-    lon, lat = STUDY_BOX.grid(size)
-    pick = np.ix_(*[np.rint(np.linspace(0, 255, size)).astype(int)] * 2)    # the nearest points of the 0.025° grid
-    land, inland = study_land()[pick], study_distance_inland()[pick]
-    alps = 2800 * np.exp(-((lon - 7.0 + 0.35 * (lat - 45.0)) / 0.65) ** 2) * (1 - _smoothstep(lat, 46.4, 47.1))
-    alps += 2500 * np.exp(-((lat - 46.3) / 0.35) ** 2) * _smoothstep(lon, 6.6, 7.6)        # Valais, Bernese Alps
-    alps *= _smoothstep(inland, 20., 130.)
-    along, across = (lon - 5.7) * 0.8 + (lat - 46.2) * 0.6, (lon - 5.7) * 0.6 - (lat - 46.2) * 0.8
-    jura = 800 * np.exp(-(across / 0.2) ** 2) * _smoothstep(along, -0.2, 0.3) * (1 - _smoothstep(along, 1.7, 2.2))
-    hills = (1300 * _bump(lon, lat, 3.3, 45.0, 0.8) + 900 * _bump(lon, lat, 7.0, 48.1, 0.35) + jura
-             + 900 * np.exp(-((lat - 44.45) / 0.2) ** 2) * _smoothstep(lon, 8.0, 8.8)   # Ligurian Apennines
-             + 1500 * _bump(lon, lat, 9.1, 42.55, 0.3))                                  # northern Corsica
+    "The synthetic domain on the study grid: `size`×`size` points (0.025° at 256), orography and land mask."
+    lon, lat = study_grid(size)
+    land = study_land(size)
+    alps = 2900 * np.exp(-(_distance_to_path(lon, lat, ALPS_ARC) / 0.45) ** 2)
+    jura = 900 * np.exp(-(_distance_to_path(lon, lat, ((5.6, 46.2), (6.9, 47.3))) / 0.2) ** 2)
+    massif = 1300 * np.exp(-((lon - 3.2) ** 2 + (lat - 45.2) ** 2) / 0.8 ** 2)
     rough = spectral_field(size, 2.5, np.random.default_rng([seed, 0]), k_min=4)
-    orog = np.where(land, (alps + hills) * (1 + 0.25 * rough) + 150 * _smoothstep(inland, 0., 55.), 0.)
+    orog = np.where(land, (alps + jura + massif) * (1 + 0.25 * rough) + 200, 0.)
     return Domain(lon, lat, np.maximum(orog, 0).astype(np.float32), land)
 
 # %% ../nbs/07_synthetic.ipynb #261c9ecb
@@ -160,10 +142,11 @@ def streamfunction_wind(size: int, rng: np.random.Generator, k_turn: float = 6.)
 
 # %% ../nbs/07_synthetic.ipynb #70940868
 class SyntheticEnsemble:
-    "AROME-like ensemble forecasts with a known distribution on the synthetic domain."
+    """AROME-like ensemble forecasts with a known distribution on the synthetic domain; `seed` sets the weather (each
+    date's forecast and every member's perturbations), the domain (coast, orography) is the same for every seed."""
     def __init__(self, size: int = 256, seed: int = 0):
         self.size, self.seed = size, seed
-        self.domain = make_domain(size, seed)
+        self.domain = make_domain(size)
         d = self.domain
         gy, gx = np.gradient(d.orog.astype(np.float64))
         slope = np.hypot(gx, gy)
@@ -211,7 +194,7 @@ class SyntheticEnsemble:
         season = 12 + 8 * np.cos(2 * np.pi * (doy - 200) / 365)
         sst = 17 + 5 * np.cos(2 * np.pi * (doy - 230) / 365)
         diurnal = np.cos(2 * np.pi * (hour - 14) / 24)
-        land_t = season + 5 * diurnal - 0.0065 * d.orog - 0.6 * (d.lat - d.lat.mean())
+        land_t = season + 5 * diurnal - 0.0065 * d.orog - 0.6 * (d.lat - 44.25)
         sea_t = sst + 0.8 * diurnal
         return 273.15 + np.where(d.land, land_t, sea_t) + anomaly
 
@@ -284,7 +267,8 @@ def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_
     return out
 
 # %% ../nbs/07_synthetic.ipynb #bec6cbe4
-TRUTH_MEMBER = 999
+TRUTH_MEMBER = 999                # the first truth; further ones count down from it
+FRESH_FIRST_MEMBER = 100_000      # the ideal set: fresh members of the true distribution
 
 
 class SyntheticTruth:
@@ -306,6 +290,18 @@ class SyntheticTruth:
     def truth(self, date: str, lt_index: int) -> np.ndarray:
         "The verifying field (V, H, W): one more independent member of the forecast."
         return self.source.member(date, self._hours(lt_index), TRUTH_MEMBER)[self.var_idx]
+
+    def truths(self, date: str, lt_index: int, k: int) -> np.ndarray:
+        "`k` independent verifying fields (k, V, H, W): members 999, 998, … of the forecast, the first being `truth`."
+        first_data_free = TRUTH_MEMBER - int(self.settings['n_members'])
+        if not 1 <= k <= first_data_free:
+            raise DataError(f'truths: k must be between 1 and {first_data_free}, got {k}')
+        hours = self._hours(lt_index)
+        return np.stack([self.source.member(date, hours, TRUTH_MEMBER - i)[self.var_idx] for i in range(k)])
+
+    def fresh(self, date: str, lt_index: int, n: int) -> np.ndarray:
+        "`n` fresh members (n, V, H, W) of the forecast, independent of the data set, the truths and the reference."
+        return self.source.grand_ensemble(date, self._hours(lt_index), n, FRESH_FIRST_MEMBER)[:, self.var_idx]
 
     def reference(self, date: str, lt_index: int, n: int) -> np.ndarray:
         "`n` members (n, V, H, W) of the grand ensemble of the forecast, independent of the data set's members."

@@ -21,7 +21,7 @@ from .files import InputError, atomic_save_npy, atomic_save_npz, load_npz
 from .inversion import LatentStats, load_codes
 from .jobs import JobManifest, case_name, run_cases
 from .networks import Generator
-from .perturbation import PerturbationConfig, noise_maps_for, perturb_codes
+from .perturbation import PerturbationConfig, decode_members, perturb_codes
 from .settings import Settings, ignored, option
 
 # %% auto #0
@@ -138,8 +138,8 @@ class StrengthTuner:
         "(bias, spread) of one case with the given strengths."
         codes = torch.from_numpy(inv['wplus']).to(self.dev)
         new, source = perturb_codes(codes, self.cfg.samples_per_case, self.base, self.g, self.stats, gen, alphas, betas)
-        fake = self.g.synthesis(new, noise=noise_maps_for(self.g, inv, source, gen))
         real = torch.from_numpy(inv['real']).to(self.dev)
+        fake = decode_members(self.g, new, source, codes, inv, self.base, gen, real, self.cfg.samples_per_case)
         to_loss = lambda x: _loss_fields(x, self.var_names, self.normaliser, self.cfg.wind_speed)
         return ensemble_losses(to_loss(fake), to_loss(real), self.cfg.inflation)
 
