@@ -29,33 +29,43 @@ def demo_dir(tmp_path_factory) -> Path:
 
 
 def test_demo_artefacts(demo_dir):
-    enriched = sorted((demo_dir / 'enriched').glob('*.npz'))
-    assert [p.name for p in enriched] == ['2024-02-05_lt00.npz', '2024-02-05_lt01.npz']   # the held-out date, both lead times
+    enriched = sorted((demo_dir / 'enriched' / 'enriched').glob('*.npz'))
+    assert [p.name for p in enriched] == ['2024-02-12_lt00.npz', '2024-02-12_lt01.npz']   # the last date, both lead times
     with np.load(enriched[0]) as f:
         members = f['members']
         assert members.shape == (24, 3, 16, 16) and list(f['var_names']) == ['u', 'v', 't2m']
     assert 230 < members[:, 2].mean() < 310 and np.abs(members[:, :2]).max() < 80   # kelvin and m/s
+    tuned = json.loads((demo_dir / 'tuned' / 'enriched' / 'manifest.json').read_text())
+    assert tuned['inputs']['cases'] == ['2024-02-05_lt00', '2024-02-05_lt01']      # tuned on the date before, not scored
     doc = json.loads((demo_dir / 'evaluation' / 'metrics.json').read_text())
-    assert doc['n_cases'] == 2 and {'u | fair CRPS', 't2m | spread-skill ratio'} <= set(doc['summary'])
-    assert set(doc['summary']['t2m | fair CRPS']) == {'real', 'reconstruction', 'enriched', 'reference'}
-    assert len(doc['rank_histograms']['enriched | t2m']) == 25 and sum(doc['rank_histograms']['real | u']) == 2 * 16 * 16
+    assert doc['n_cases'] == 2 and {'u | fair CRPS', 'u | standard CRPS', 't2m | variogram score'} <= set(doc['summary'])
+    assert set(doc['summary']['t2m | fair CRPS']) == {'real', 'reconstruction', 'enriched', 'dressing', 'ideal',
+                                                      'reference'}
+    # 4 truths per case: ranks pooled over them
+    assert len(doc['rank_histograms']['enriched | t2m']) == 25 and sum(doc['rank_histograms']['real | u']) == 2 * 4 * 16 * 16
+    quality = json.loads((demo_dir / 'evaluation' / 'quality.json').read_text())
+    assert {'crps_fair', 'crps_std', 'q01_error', 'q99_error', 'brier_q90', 'outlier_fraction'} <= set(quality['t2m']['enriched'])
+    mean, low, high = quality['intervals']['t2m']['ideal']['crps_std']
+    assert low <= mean <= high and set(quality['gain_captured']['u']) >= {'enriched', 'dressing'}
+    assert quality['split'] == {'train': ['2024-01-15', '2024-01-22', '2024-01-29'], 'tune': ['2024-02-05'],
+                                'evaluate': ['2024-02-12']}
     report = (demo_dir / 'evaluation' / 'report.html').read_text()
-    assert report.count('data:image/png;base64') >= 10 and 'Rank histograms' in report
+    assert report.count('data:image/png;base64') >= 10 and 'Rank histograms' in report and 'gain captured' in report
 
 
 def test_demo_resumes(demo_dir):
     ckpt = demo_dir / 'run' / 'checkpoints' / 'ckpt_0000060.pt'
-    before = ckpt.stat().st_mtime_ns, (demo_dir / 'enriched' / '2024-02-05_lt00.npz').stat().st_mtime_ns
+    before = ckpt.stat().st_mtime_ns, (demo_dir / 'enriched' / 'enriched' / '2024-02-12_lt00.npz').stat().st_mtime_ns
     r = run('demo', '--out', demo_dir, '--scale', 'tiny')
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'resumed from' in r.stderr and 'step 60' in r.stderr
-    assert before == (ckpt.stat().st_mtime_ns, (demo_dir / 'enriched' / '2024-02-05_lt00.npz').stat().st_mtime_ns)
+    assert before == (ckpt.stat().st_mtime_ns, (demo_dir / 'enriched' / 'enriched' / '2024-02-12_lt00.npz').stat().st_mtime_ns)
     r = run('demo', '--out', demo_dir, '--scale', 'cpu')
     assert r.returncode == 2 and 'holds a demo run at scale tiny' in r.stderr
 
 
 def test_evaluate_command(demo_dir, tmp_path):
-    r = run('evaluate', '--enriched_dir', demo_dir / 'enriched', '--output_dir', tmp_path, '--leadtimes', '[1]', '--maps', 1,
+    r = run('evaluate', '--enriched_dir', demo_dir / 'enriched' / 'enriched', '--output_dir', tmp_path, '--leadtimes', '[1]', '--maps', 1,
             env={'STYLEGAN_DATA_DIR': str(demo_dir / 'data')})
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'fair CRPS' in r.stdout and (tmp_path / 'report.html').is_file()
