@@ -15,21 +15,23 @@ import numpy as np
 import pandas as pd
 
 from .dist import finish_distributed
+from .data import read_labels, read_variable_names
 from .files import InputError
+from .formats import ImportSettings, import_forecasts
 from .debias import DebiasConfig
 from .encoder import EncoderTrainConfig, train_encoder
-from .pipeline import (DemoSettings, EnrichSettings, EvaluateSettings, InferSettings, InvertSettings,
-                                    StatsSettings, SynthSettings, TuneSettings, ValidateSettings, debias_infer,
-                                    debias_train, debias_validate, demo, enrich, enrich_settings, evaluate,
-                                    headline_scores, invert, statistics, synth, tune, tuning_dir)
+from .pipeline import (DemoSettings, EnrichSettings, EvaluateSettings, ExportSettings, InferSettings,
+                                    InvertSettings, StatsSettings, SynthSettings, TuneSettings, ValidateSettings,
+                                    debias_infer, debias_train, debias_validate, demo, enrich, enrich_settings,
+                                    evaluate, export, headline_scores, invert, statistics, synth, tune, tuning_dir)
 from .settings import add_arguments, read_yaml_mapping, values_from_flags
 from .train import TrainConfig, train
 
 # %% auto #0
-__all__ = ['COMMANDS', 'DEBIAS_HELP', 'DEBIAS_COMMANDS', 'ENVIRONMENT', 'Command', 'run_synth', 'run_stats', 'run_train',
-           'run_train_encoder', 'run_invert', 'run_tune', 'run_enrich', 'run_evaluate', 'run_demo', 'run_debias_train',
-           'run_debias_validate', 'run_debias_infer', 'all_commands', 'OneLineParser', 'build_parser',
-           'settings_values', 'parse_args', 'main']
+__all__ = ['COMMANDS', 'DEBIAS_HELP', 'DEBIAS_COMMANDS', 'ENVIRONMENT', 'Command', 'run_synth', 'run_stats', 'run_import',
+           'run_export', 'run_train', 'run_train_encoder', 'run_invert', 'run_tune', 'run_enrich', 'run_evaluate',
+           'run_demo', 'run_debias_train', 'run_debias_validate', 'run_debias_infer', 'all_commands', 'OneLineParser',
+           'build_parser', 'settings_values', 'parse_args', 'main']
 
 # %% ../nbs/21_cli.ipynb #2bc1b583
 @dataclass
@@ -59,6 +61,18 @@ def run_synth(s: SynthSettings, args) -> None:
 
 def run_stats(s: StatsSettings, args) -> None:
     _say(f'statistics of {s.data_dir} in {statistics(s)}')
+
+
+def run_import(s: ImportSettings, args) -> None:
+    out = import_forecasts(s)
+    labels = read_labels(out / 'labels.csv')
+    shape = ' x '.join(str(labels[c].nunique()) for c in ('Date', 'LeadTime', 'Member'))
+    _say(f'{len(labels)} samples (runs x lead times x members: {shape}; {", ".join(read_variable_names(out))}) in '
+         f'{out}, {s.layout} layout, with its grid and statistics')
+
+
+def run_export(s: ExportSettings, args) -> None:
+    _say(f'CF ensemble (xarray.open_zarr or xarray.open_dataset opens it): {export(s)}')
 
 
 def run_train(cfg: TrainConfig, args) -> None:
@@ -100,6 +114,11 @@ def run_demo(s: DemoSettings, args) -> None:
     _say(*(f'{k}: {v}' for k, v in where.items()))
 
 
+def _sources_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument('sources', nargs='*', default=argparse.SUPPRESS, metavar='SRC',
+                   help='GRIB2, NetCDF or Zarr files of ensemble forecasts (the same as --sources)')
+
+
 def _resume_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument('--resume', action='store_true', help='continue from the latest checkpoint of output_dir')
 
@@ -112,6 +131,8 @@ def _gpu_scale_flag(p: argparse.ArgumentParser) -> None:
 COMMANDS = {
     'synth': Command('write a synthetic AROME-like ensemble data set in the original layout', SynthSettings, run_synth),
     'stats': Command('compute the normalisation statistics of a data set', StatsSettings, run_stats),
+    'import': Command('import GRIB2, NetCDF or Zarr ensemble forecasts as a data set (samples, labels, grid, '
+                      'statistics)', ImportSettings, run_import, extra=_sources_argument),
     'train': Command('train a StyleGAN2 generator (one process; under torchrun, one rank of several)', TrainConfig,
                      run_train, extra=_resume_flag),
     'train-encoder': Command('train an encoder from fields to W+ codes against a frozen generator (starts '
@@ -125,6 +146,8 @@ COMMANDS = {
                       'main_perturbation.py)', EnrichSettings, run_enrich, build=enrich_settings),
     'evaluate': Command('score enriched ensembles and write metrics and an HTML report', EvaluateSettings,
                         run_evaluate),
+    'export': Command('gather enriched ensembles (or reconstructions, or debiased members) into one CF Zarr store or '
+                      'NetCDF file', ExportSettings, run_export),
     'demo': Command('the whole method on built-in synthetic data: data, training, inversion, tuning, '
                     'enrichment, report', DemoSettings, run_demo, extra=_gpu_scale_flag),
 }

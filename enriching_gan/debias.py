@@ -17,7 +17,7 @@ from fastcore.basics import patch
 
 from .checkpoints import load_state_checked
 from .climatology import Climatology
-from .data import DataError, EnsembleStore, gaussian_blur, read_labels, stored_layout
+from .data import DataError, EnsembleStore, Samples, gaussian_blur, read_labels, stored_layout
 from .dist import DistInfo, barrier, setup_distributed
 from .files import atomic_save_npy, atomic_write, load_npy
 from .flow import (FlowSettings, FlowTrainer, VelocityUNet, flow_checkpoints, integrate,
@@ -82,14 +82,15 @@ def make_biased_source(reference_dir, out_dir, warm: float = 2., wind_factor: fl
     ref, out = Path(reference_dir), Path(out_dir)
     labels = read_labels(ref / 'labels.csv')
     names, _ = stored_layout(ref, labels)
+    samples = Samples(ref)                   # either layout
     for name in labels['Name']:
-        x = load_npy(ref / f'{name}.npy').astype(np.float64)
+        x = samples.load(name).astype(np.float64)
         for v, var in enumerate(names):
             if var == 't2m': x[v] += warm
             if var in ('u', 'v'): x[v] *= wind_factor
             x[v] = gaussian_blur(x[v], blur_passes)
         atomic_save_npy(out / f'{name}.npy', x.astype(np.float32))
-    for extra in ('labels.csv', 'lead_times.csv', 'dataset_handler_config.yaml'):
+    for extra in ('labels.csv', 'lead_times.csv', 'dataset_handler_config.yaml', 'variables.txt', 'grid.npz'):
         if (ref / extra).is_file(): atomic_write(out / extra, lambda f, e=extra: f.write((ref / e).read_bytes()))
     return out
 

@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from .checkpoints import weights_fingerprint
 from .data import DataError, EnsembleStore
 from .debias import DebiasModel
 from .dist import DistInfo, barrier
-from .files import atomic_write
+from .files import atomic_directory, atomic_write
 from .flow import ODE_METHODS
 from .jobs import JobManifest, case_name, load_case, run_cases
 from .metrics import QUANTILES, radial_spectrum
@@ -167,14 +165,6 @@ def debias_manifest(model: DebiasModel, source: EnsembleStore, sampling: Samplin
                        {'source': source_identity(source), **model.identity()})
 
 # %% ../nbs/17_debias_apply.ipynb #042b55e9
-def _replace_dir(new: Path, target: Path) -> None:
-    "Put the complete directory `new` at `target`; an old `target` is renamed aside, then deleted."
-    old = target.with_name(f'.{target.name}.old.{new.name}')
-    if target.exists(): target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _zarr_coordinates(members: int, dates: list, lts: list, var_names: list, h: int, w: int) -> dict:
     "{name: (values, attributes)} of the coordinates of the store."
     days = (pd.to_datetime(dates) - pd.Timestamp('1970-01-01')).days.to_numpy()
@@ -189,8 +179,7 @@ def gather_zarr(parts_dir, cases: list, members: int, var_names: list, shape, ta
     import zarr
     target = Path(target)
     dates, lts = sorted({d for d, _ in cases}), sorted({lt for _, lt in cases})
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f'.{target.name}.', suffix='.partial'))
-    try:
+    with atomic_directory(target) as tmp:
         root = zarr.open_group(str(tmp), mode='w')
         size = (members, len(dates), len(lts), len(var_names), *shape)
         arr = root.create_array('fields', shape=size, dtype='float32', chunks=(1, 1, 1, *size[3:]), fill_value=np.nan)
@@ -205,10 +194,6 @@ def gather_zarr(parts_dir, cases: list, members: int, var_names: list, shape, ta
             coord[:] = values
             coord.attrs.update({'_ARRAY_DIMENSIONS': [name], **coord_attrs})
         root.attrs.update(attrs)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _replace_dir(tmp, target)
     return target
 
 # %% ../nbs/17_debias_apply.ipynb #2009ea2c

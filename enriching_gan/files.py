@@ -5,8 +5,10 @@
 # %% ../nbs/00_files.ipynb #d063a43b
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import socket
 import tempfile
 import zipfile
@@ -17,7 +19,8 @@ import torch
 
 # %% auto #0
 __all__ = ['TMP_SUFFIX', 'HOST', 'UMASK', 'InputError', 'writer_id', 'atomic_write', 'atomic_torch_save', 'atomic_save_npz',
-           'atomic_save_npy', 'remove_stale_temporaries', 'load_npz', 'load_npy', 'load_torch', 'readable']
+           'atomic_save_npy', 'atomic_directory', 'remove_stale_temporaries', 'load_npz', 'load_npy', 'load_torch',
+           'readable']
 
 # %% ../nbs/00_files.ipynb #74691cec
 class InputError(ValueError):
@@ -72,6 +75,25 @@ def atomic_save_npy(path, array) -> Path:
     "One NumPy array to a `.npy` file, atomically."
     return atomic_write(path, lambda f: np.save(f, np.asarray(array)))
 
+# %% ../nbs/00_files.ipynb #98c31fb9
+@contextlib.contextmanager
+def atomic_directory(target):
+    """A temporary directory beside `target` to fill in the `with` block; on success it replaces `target` (an old one is
+    moved aside, then deleted), on error it is removed: readers see the old directory or the complete new one."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f'.{target.name}.{writer_id()}.', suffix=TMP_SUFFIX))
+    try:
+        os.chmod(tmp, 0o777 & ~UMASK)
+        yield tmp
+        old = target.with_name(f'.{target.name}.{writer_id()}.old{TMP_SUFFIX}')
+        if target.exists(): target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
 # %% ../nbs/00_files.ipynb #4e92f8e4
 _TMP_NAME = re.compile(r'^\..+\.(?P<host>[^.]+)-(?P<pid>\d+)\.[^.]+' + re.escape(TMP_SUFFIX) + '$')
 
@@ -84,13 +106,14 @@ def _process_alive(pid: int) -> bool:
 
 
 def remove_stale_temporaries(folder) -> list[Path]:
-    "Delete the temporary files of `atomic_write` in `folder` whose writer is no longer running; returns them."
+    """Delete the temporary files of `atomic_write` (and directories of `atomic_directory`) in `folder` whose writer
+    is no longer running; returns them."""
     folder, removed = Path(folder), []
     if not folder.is_dir(): return removed
     for p in folder.iterdir():
         m = _TMP_NAME.match(p.name)
-        if m and p.is_file() and m['host'] == HOST and not _process_alive(int(m['pid'])):
-            p.unlink(missing_ok=True)
+        if m and m['host'] == HOST and not _process_alive(int(m['pid'])):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
             removed.append(p)
     return removed
 

@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import sys
+import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -23,11 +26,12 @@ from .debias import DebiasConfig, DebiasModel, debias_trainer
 from .debias_apply import SamplingSettings, infer, plot_validation, validate
 from .encoder import load_encoder
 from .dist import DistInfo, barrier, resolve_device, setup_distributed
-from .files import InputError, atomic_write, load_npy, load_npz
+from .files import InputError, atomic_directory, atomic_write, load_npy, load_npz
+from .formats import Analyses, create_ensemble_store, finish_ensemble, write_ensemble_case
 from .inversion import (ORIGINAL_STATS, InversionConfig, LatentStats, invert_ensembles, latent_stats_for,
                                      load_original_latent_stats, original_ensemble_path, save_original_latent_stats,
                                      write_original_artefacts)
-from .jobs import case_name, load_case, member_seed
+from .jobs import JobManifest, case_name, load_case, member_seed, run_cases
 from .metrics import Evaluation, evaluate_run
 from .networks import Generator
 from .perturbation import PerturbationConfig, check_codes, enrich_ensembles, inversion_identity
@@ -38,10 +42,11 @@ from .train import TrainConfig, train
 from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, tuning_case
 
 # %% auto #0
-__all__ = ['BENCHMARK_VARIANTS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection', 'GeneratorSource', 'JobInputs',
-           'checkpoint_file', 'normaliser_for', 'latent_stats_of', 'prepare', 'InvertSettings', 'invert',
-           'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings', 'tuned_strengths', 'enrich_settings', 'enrich',
-           'EvaluateSettings', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth',
+__all__ = ['CASE_FILE', 'CASE_ARRAYS', 'BENCHMARK_VARIANTS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection',
+           'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of', 'prepare',
+           'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings', 'tuned_strengths',
+           'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export', 'EvaluateSettings',
+           'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth',
            'StatsSettings', 'statistics', 'debias_train', 'FlowUse', 'ValidateSettings', 'debias_validate',
            'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'run_benchmark', 'DemoScale', 'headline_table',
            'DemoSettings', 'demo']
@@ -294,6 +299,9 @@ class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
                                  aliases=('inv_step',))
     add_name: str | None = option(None, 'name of the experiment: members go to output_dir/add_name')
     batch: int = option(64, 'members decoded together', ge=1)
+    format: str | None = option(None, 'also gather the enriched ensembles, with the real members, into one CF file '
+                                      'beside them: zarr (enriched.zarr) or netcdf (enriched.nc)',
+                                choices=('zarr', 'netcdf'))
     verbose: bool = option(False, 'print the perturbation settings used before the work')
     pack_dir: object = ignored('enrichment reads the real members it needs from the inversion files of --data_dir')
     runtime_metrics: object = ignored('the progress line shows members/s; bench/ measures throughput')
@@ -339,13 +347,126 @@ def _with_tuned(s: EnrichSettings) -> EnrichSettings:
 
 def enrich(s: EnrichSettings, progress: bool = True) -> list[Path]:
     """Enrich the selected ensembles into `s.destination()`, with the tuned strengths where `s` leaves them unset;
-    returns the case files."""
+    returns the case files; with `s.format`, also the CF file (`export`)."""
     job = prepare(s)
     cfg = _style_mask(_with_tuned(s), job.g.n_latent)
     if s.verbose and job.info.is_main: print(f'perturbation settings: {cfg.to_dict()}', file=sys.stderr)
     real_of = lambda case: crop_fields(job.store.ensemble(*case, normalised=True), job.crop)
-    return enrich_ensembles(job.g, s.data_dir, job.cases, cfg, s.destination(), job.stats, job.store.normaliser,
-                            job.store.var_names, s.batch, s.invstep, progress, job.info, real_of)
+    paths = enrich_ensembles(job.g, s.data_dir, job.cases, cfg, s.destination(), job.stats, job.store.normaliser,
+                             job.store.var_names, s.batch, s.invstep, progress, job.info, real_of)
+    if s.format and job.info.is_main:
+        selection = {f.name: getattr(s, f.name) for f in fields(CaseSelection)}
+        target = s.destination() / ('enriched.zarr' if s.format == 'zarr' else 'enriched.nc')
+        export(ExportSettings.from_dict({**selection, 'crop_indexes': job.crop, 'enriched_dir': str(s.destination()),
+                                         'output': str(target)}), progress)
+    barrier(job.info)
+    return paths
+
+# %% ../nbs/20_pipeline.ipynb #3050bf0c
+CASE_FILE = re.compile(r'^(\d{4}-\d{2}-\d{2})_lt(\d+)\.npz$')
+CASE_ARRAYS = {'members': 'enriched members', 'reconstruction_physical': 'reconstructions of the inverted members',
+               'fields': 'debiased members'}     # what the case files of enrich, invert and debias infer hold
+
+
+def case_files(folder) -> dict[tuple[str, int], Path]:
+    "The case files `<date>_lt<NN>.npz` of a job's output directory, by (date, lead time)."
+    return {(m[1], int(m[2])): p for p in sorted(Path(folder).glob('*.npz')) if (m := CASE_FILE.match(p.name))}
+
+
+def npz_shape(path, key: str) -> tuple[int, ...]:
+    "The shape of the array `key` of an `.npz` file, read from its header alone."
+    try:
+        with zipfile.ZipFile(path) as z, z.open(f'{key}.npy') as f:
+            version = np.lib.format.read_magic(f)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            return tuple(header(f)[0])
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        raise InputError(f'{path}: corrupt or truncated, or no array {key} ({e}); delete it and run the job again') \
+            from None
+
+
+@dataclass
+class ExportSettings(CaseSelection):
+    "Settings of `enriching-gan export`: the case files of a job gathered into one CF Zarr store or NetCDF file."
+    enriched_dir: str | None = option(None, 'case files to gather: enriched (enrich), inverted (invert: their '
+                                            'reconstructions) or debiased ones (debias infer: OUTPUT_DIR/parts)')
+    output: str | None = option(None, 'the CF file: OUT.zarr (a Zarr store) or OUT.nc (NetCDF)')
+    var_names: list[str] | None = option(None, 'variables of the case files when they do not name them (debiased)')
+    real_members: bool = option(True, 'put the real members of each forecast first (kind real)')
+    title: str = option('enriched ensemble', 'title attribute of the file')
+
+    def problems(self) -> list[str]:
+        out = super().problems() + _required(self, ('real_data_dir', 'enriched_dir', 'output'))
+        if self.output and Path(self.output).suffix not in ('.zarr', '.nc'):
+            out.append(f'output must end in .zarr or .nc, got {self.output}')
+        return out
+
+# %% ../nbs/20_pipeline.ipynb #a8b7e328
+def _export_layout(s: ExportSettings, found: dict) -> tuple:
+    "(array key, data set, cases, (lon, lat), member kinds) of an export, checked."
+    folder, data_dir = Path(s.enriched_dir), Path(s.real_data_dir)
+    first_path = next(iter(found.values()))
+    first = load_npz(first_path)
+    key = next((k for k in CASE_ARRAYS if k in first), None)
+    if key is None: raise InputError(f'{first_path}: holds none of {", ".join(CASE_ARRAYS)}: not a case file of '
+                                     'enrich, invert or debias infer')
+    var_names = [str(v) for v in first['var_names']] if 'var_names' in first else s.var_names
+    if not var_names: raise InputError(f'{folder}: the case files do not name their variables: give --var_names')
+    store = EnsembleStore(data_dir, var_names, read_labels(data_dir / s.id_file))
+    cases = [c for c in _select(store, s) if c in found]
+    if not cases: raise InputError(f'{folder}: no case file for the selected cases of {data_dir}')
+    grid = store.grid()
+    if grid is None: raise InputError(f'{data_dir}: no grid.npz: the export needs the latitude and longitude of the '
+                                      'grid points')
+    if store.lead_hours() is None: raise InputError(f'{data_dir}: no lead_times.csv: the export needs lead times in '
+                                                    'hours')
+    lon, lat = (crop_fields(a, s.crop_indexes) for a in grid)
+    sizes = {c: npz_shape(found[c], key) for c in cases}
+    odd = next((c for c, shape in sizes.items() if shape[1:] != (len(var_names), *lon.shape)), None)
+    if odd: raise InputError(f'{found[odd]}: fields {sizes[odd][1:]}, the grid gives {(len(var_names), *lon.shape)}: '
+                             'give --crop_indexes, the window the generator makes')
+    n_real = max(store.n_members(*c) for c in cases) if s.real_members else 0
+    kind = ['real'] * n_real + ['generated'] * max(shape[0] for shape in sizes.values())
+    return key, store, cases, (lon, lat), kind
+
+
+def export(s: ExportSettings, progress: bool = True) -> Path:
+    "Gather the case files of `s.enriched_dir` into the CF file `s.output` (resumable); returns it."
+    folder, out = Path(s.enriched_dir), Path(s.output)
+    found = case_files(folder)
+    if not found: raise InputError(f'{folder}: no case files (<date>_lt<NN>.npz) to export')
+    key, store, cases, (lon, lat), kind = _export_layout(s, found)
+    dates, lts = sorted({d for d, _ in cases}), sorted({lt for _, lt in cases})
+    job = JobManifest.load(folder)
+    settings = {'var_names': store.var_names, 'crop': s.crop_indexes, 'real_members': s.real_members,
+                'members': len(kind), 'dates': dates, 'lead_times': lts, 'title': s.title}
+    manifest = JobManifest('export', job.model if job else 'unknown', settings,
+                           {'cases': job.identity() if job else 'case files without a manifest'})
+    parts, n_real = out.with_name(f'.{out.name}.parts'), kind.count('real')
+    building = parts / 'store.zarr'
+    manifest.check_against(parts)
+    manifest.claim(parts)                     # the store below belongs to this export
+    if not building.is_dir():
+        times = [pd.Timestamp(d) + pd.Timedelta(hours=store.run_hour()) for d in dates]
+        hours = store.lead_hours()
+        with atomic_directory(building) as tmp:
+            create_ensemble_store(tmp, store.var_names, times, [hours[lt] for lt in lts], lon, lat, kind,
+                                  {'title': s.title, 'source': f'enriching_gan: {CASE_ARRAYS[key]} of {folder.name}'})
+
+    def compute(group):
+        for date, lt in group:
+            made, at = load_case(folder, (date, lt)), (dates.index(date), lts.index(lt))
+            source = made['source'] if key == 'members' else np.arange(len(made[key]))
+            if n_real:
+                real = crop_fields(store.ensemble(date, lt), s.crop_indexes)
+                write_ensemble_case(building, store.var_names, *at, real, np.arange(len(real)))
+            write_ensemble_case(building, store.var_names, *at, made[key], source, first_member=n_real)
+        return {c: {'members': np.array(len(kind))} for c in group}
+
+    run_cases(manifest, parts, cases, compute, desc='cases exported', progress=progress)
+    finish_ensemble(building, out)
+    shutil.rmtree(parts)
+    return out
 
 # %% ../nbs/20_pipeline.ipynb #1b2f8e13
 @dataclass
@@ -354,8 +475,9 @@ class EvaluateSettings(CaseSelection):
     enriched_dir: str | None = option(None, 'enriched ensembles (output of `enrich`)')
     inversion_dir: str | None = option(None,
                                        'inverted codes (output of `invert`): their reconstructions are scored too')
-    obs_dir: str | None = option(None, 'verifying analyses in the original layout, one sample per (date, lead time) '
-                                       '(None: the synthetic truth of a synthetic data set, else no verification)')
+    obs_dir: str | None = option(None, 'verifying analyses: a data directory with one sample per (date, lead time), '
+                                       'or a NetCDF file or Zarr store by valid time (None: the synthetic truth of a '
+                                       'synthetic data set, else no verification)')
     reference_members: int = option(0, 'members of a reference grand ensemble (synthetic data only)', ge=0)
     truths: int = option(1, 'independent verifying fields per case (synthetic data only; more make scores less noisy)',
                          ge=1)
@@ -368,13 +490,30 @@ class EvaluateSettings(CaseSelection):
         return super().problems() + _required(self, ('real_data_dir', 'enriched_dir', 'output_dir'))
 
 
-def _truth_and_reference(data_dir: Path, var_names, obs_dir=None, reference_members: int = 0, truths: int = 1):
+def analyses_truth(store: EnsembleStore, path):
+    "(date, lead time) → the verifying field at its valid time, from a NetCDF file or Zarr store of analyses."
+    hours = store.lead_hours()
+    if hours is None: raise InputError(f'{store.data_dir}: no lead_times.csv: analyses by valid time need the lead '
+                                       'times in hours')
+    analyses = Analyses(path, store.var_names, store.grid())
+    return lambda date, lt: analyses.field(pd.Timestamp(date) + pd.Timedelta(hours=store.run_hour() + hours[lt]))
+
+
+def _is_analyses_file(path) -> bool:
+    "Whether `path` is a NetCDF file or a Zarr store (not a data directory of samples)."
+    p = Path(path)
+    return p.is_file() or (p / 'zarr.json').is_file() or (p / '.zgroup').is_file()
+
+
+def _truth_and_reference(store: EnsembleStore, obs_dir=None, reference_members: int = 0, truths: int = 1):
     "Callables (date, lead time) → verifying field(s), → reference members; None where there is none."
+    data_dir, var_names = store.data_dir, store.var_names
     synthetic = (data_dir / 'synthetic.yaml').is_file()
     for name, n in (('reference_members', reference_members), ('truths', truths - 1)):
         if n and not synthetic: raise InputError(f'{name} needs a synthetic data set ({data_dir} has no synthetic.yaml)')
     source = SyntheticTruth(data_dir, var_names) if synthetic else None
-    if obs_dir is not None:
+    if obs_dir is not None and _is_analyses_file(obs_dir): truth = analyses_truth(store, obs_dir)
+    elif obs_dir is not None:
         obs = EnsembleStore(obs_dir, var_names)
         truth = lambda date, lt: obs.ensemble(date, lt)[0]
     elif source: truth = source.truth if truths == 1 else lambda date, lt: source.truths(date, lt, truths)
@@ -390,7 +529,7 @@ def evaluate_and_report(store: EnsembleStore, cases: list, enriched_dir, out_dir
     missing = [c for c in cases if not (Path(enriched_dir) / f'{case_name(*c)}.npz').exists()]
     if missing: raise InputError(f'{enriched_dir}: no enriched ensemble for {len(missing)} selected case(s), e.g. '
                                  f'{case_name(*missing[0])}.npz: run `enriching-gan enrich` first')
-    truth, reference = _truth_and_reference(store.data_dir, store.var_names, obs_dir, reference_members, truths)
+    truth, reference = _truth_and_reference(store, obs_dir, reference_members, truths)
     ev = evaluate_run(store, enriched_dir, cases, inversion_dir, truth, reference, crop, maps, seed)
     paths = ev.save(out_dir)
     notes = '' if truth else ('No verifying analyses: only the distribution of the enriched members against the real '

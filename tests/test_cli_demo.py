@@ -104,7 +104,7 @@ def test_help(capsys, command):
 
 
 @pytest.mark.parametrize('args, message', [
-    (['demo', '--scale', 'huge'], "scale must be one of tiny, cpu, gpu, got 'huge'"),
+    (['demo', '--scale', 'huge'], "scale must be one of tiny, cpu, quality, gpu, got 'huge'"),
     (['synth', '--size', 'big'], "size must be an integer, got 'big'"),
     (['evaluate', '--enriched_dir', 'x', '--output_dir', 'y'], 'missing real_data_dir'),
     (['train', '--data_dir', 'nowhere', '--amp', 'fp8'], "amp must be one of auto, bf16, off, got 'fp8'"),
