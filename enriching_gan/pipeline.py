@@ -42,12 +42,12 @@ from .train import TrainConfig, train
 from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, tuning_case
 
 # %% auto #0
-__all__ = ['CASE_FILE', 'CASE_ARRAYS', 'BENCHMARK_VARIANTS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection',
-           'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of', 'prepare',
-           'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings', 'tuned_strengths',
-           'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export', 'EvaluateSettings',
-           'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth',
-           'StatsSettings', 'statistics', 'debias_train', 'FlowUse', 'ValidateSettings', 'debias_validate',
+__all__ = ['CASE_FILE', 'CASE_ARRAYS', 'BENCHMARK_VARIANTS', 'INVERSION_KEYS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE',
+           'CaseSelection', 'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of',
+           'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings',
+           'tuned_strengths', 'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export',
+           'EvaluateSettings', 'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings',
+           'synth', 'StatsSettings', 'statistics', 'debias_train', 'FlowUse', 'ValidateSettings', 'debias_validate',
            'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'run_benchmark', 'DemoScale', 'headline_table',
            'DemoSettings', 'demo']
 
@@ -682,7 +682,9 @@ def debias_infer(s: InferSettings, progress: bool = True) -> Path:
 
 # %% ../nbs/20_pipeline.ipynb #0c9a07ef
 BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noise': {'noise_maps': 'fresh'},
-                      'shared_pca': {'pca_direction': 'shared'}}
+                      'shared_pca': {'pca_direction': 'shared'}, 'vector_noise': {'noise_scale': 'vector'},
+                      'mae_std': {'loss': 'mae_std'}}   # the last two change the inversion: they invert again
+INVERSION_KEYS = {f.name for f in fields(InversionConfig)}
 
 
 @dataclass
@@ -699,10 +701,20 @@ class BenchmarkProtocol(Settings):
     seed: int = option(0, 'random seed of the perturbations, the baseline and the bootstrap')
 
 
-def _enrich_variant(name: str, common: dict, split: dict, inverted: Path, out: Path, p: BenchmarkProtocol,
-                    progress: bool) -> Path:
-    "Tune variant `name` on the tuning dates and enrich the evaluation dates with it; returns its enriched directory."
-    method = {**BENCHMARK_VARIANTS[name], 'seed': p.seed}
+def _invert_for(name: str, common: dict, split: dict, out: Path, p: BenchmarkProtocol, progress: bool) -> Path:
+    "The inversion of the tuning and evaluation dates that variant `name` works on (its own where it changes it)."
+    settings = {k: v for k, v in BENCHMARK_VARIANTS[name].items() if k in INVERSION_KEYS}
+    inverted = out / ('inverted' + (f'_{name}' if settings else ''))
+    invert(InvertSettings.from_dict({**common, **settings, 'output_dir': str(inverted), 'invstep': p.invstep,
+                                     'date_start': split['tune'][0], 'date_stop': split['evaluate'][-1]}), progress)
+    return inverted
+
+
+def _enrich_variant(name: str, common: dict, split: dict, out: Path, p: BenchmarkProtocol, progress: bool) -> Path:
+    """Tune variant `name` on the tuning dates and enrich the evaluation dates with it (inverting again where the
+    variant changes the inversion); returns its enriched directory."""
+    inverted = _invert_for(name, common, split, out, p, progress)
+    method = {**{k: v for k, v in BENCHMARK_VARIANTS[name].items() if k not in INVERSION_KEYS}, 'seed': p.seed}
     tune(TuneSettings.from_dict({**common, **method, 'fake_data_dir': str(inverted), 'output_dir': str(out / 'tuned' / name),
                                  'date_start': split['tune'][0], 'date_stop': split['tune'][-1],
                                  'steps': p.tune_steps, 'N_samples': p.n_samples}), progress)
@@ -730,11 +742,8 @@ def run_benchmark(ckpt, data_dir, stat_dir, split: dict, out, p: BenchmarkProtoc
     out, data_dir = Path(out), Path(data_dir)
     common = {'ckpt_dir': str(ckpt), 'real_data_dir': str(data_dir), 'stat_dir': str(stat_dir), 'device': device,
               'var_names': ['u', 'v', 't2m']}
-    inverted = out / 'inverted'
-    invert(InvertSettings.from_dict({**common, 'output_dir': str(inverted), 'invstep': p.invstep,
-                                     'date_start': split['tune'][0], 'date_stop': split['evaluate'][-1]}), progress)
-    enriched = {name: _enrich_variant(name, common, split, inverted, out, p, progress)
-                for name in ['enriched', *p.variants]}
+    enriched = {name: _enrich_variant(name, common, split, out, p, progress) for name in ['enriched', *p.variants]}
+    inverted = out / 'inverted'                                           # the default method's inversion
     store = EnsembleStore(data_dir, common['var_names'])
     truth = SyntheticTruth(data_dir, store.var_names)
     cases = lambda dates: [c for c in store.cases() if c[0] in set(dates)]
@@ -794,7 +803,7 @@ DEMO_SCALES = {
                       channel_max=16, tune_dates=1, invert_dates=1, invstep=40, tune_steps=10, n_samples=24, truths=4,
                       reference_members=32, minutes=0.5),
     'cpu': DemoScale(minutes=5.),
-    'quality': DemoScale(n_dates=185, start_date='2023-01-02', date_step_days=2, train_steps=3000, batch_size=16,
+    'quality': DemoScale(n_dates=185, start_date='2023-01-02', date_step_days=2, train_steps=6000, batch_size=16,
                          latent_dim=128, channel_max=64, r1=0.05, ema_kimg=2., tune_dates=2, invert_dates=3,
                          truths=32, reference_members=256, variants=['direct', 'fresh_noise', 'shared_pca']),
     'gpu': DemoScale(size=128, n_dates=44, lead_times=list(LEAD_TIMES), train_steps=30_000, batch_size=16,
