@@ -120,16 +120,16 @@ def perturb_codes(codes: torch.Tensor, n_samples: int, cfg: PerturbationConfig, 
     return base + betas[None, :, None] * delta, source
 
 # %% ../nbs/11_perturbation.ipynb #36a73810
+def _fresh_noise(g: Generator, n: int, gen: torch.Generator, dev) -> list[torch.Tensor]:
+    "`n` sets of new random noise maps of `g`, drawn from `gen`."
+    return [torch.randn(n, *t.shape[1:], generator=gen).to(dev) for t in g.stored_noise()]
+
+
 def noise_maps_for(g: Generator, inversion: dict, source: torch.Tensor, gen: torch.Generator) -> list[torch.Tensor]:
     "Each new member's noise maps: its source member's inverted maps, or fresh ones when the inversion kept none."
-    dev = source.device
     if 'noise_0' in inversion:
-        return [torch.from_numpy(inversion[f'noise_{i}']).to(dev)[source] for i in range(g.num_layers)]
-    return [torch.randn(len(source), *t.shape[1:], generator=gen).to(dev) for t in g.stored_noise()]
-
-
-def _fresh_noise(g: Generator, n: int, gen: torch.Generator, dev) -> list[torch.Tensor]:
-    return [torch.randn(n, *t.shape[1:], generator=gen).to(dev) for t in g.stored_noise()]
+        return [torch.from_numpy(inversion[f'noise_{i}']).to(source.device)[source] for i in range(g.num_layers)]
+    return _fresh_noise(g, len(source), gen, source.device)
 
 
 def _synthesise(g: Generator, codes: torch.Tensor, noises: list[torch.Tensor], batch: int) -> torch.Tensor:
