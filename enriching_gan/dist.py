@@ -5,6 +5,7 @@
 # %% ../nbs/02_dist.ipynb #154b0ab0
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 
@@ -69,8 +70,11 @@ def setup_distributed(device: str = 'auto') -> DistInfo:
 
 def finish_distributed(wait: bool = True) -> None:
     """Leave the process group, if any: once every rank is done (`barrier` first, as gloo needs), or at once after an
-    error (`wait=False`: the other ranks are not waited for, torchrun ends them)."""
+    error (`wait=False`: the other ranks are not waited for, torchrun ends them). Objects that hold the group and only
+    a reference cycle keeps alive (a trainer and its DDP wrapper) are collected first: freed after the group, at
+    interpreter exit, they abort the process."""
     if dist.is_initialized():
+        gc.collect()
         if wait: dist.barrier()
         dist.destroy_process_group()
 
