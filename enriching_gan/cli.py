@@ -20,18 +20,20 @@ from .files import InputError
 from .formats import ImportSettings, import_forecasts
 from .debias import DebiasConfig
 from .encoder import EncoderTrainConfig, train_encoder
+from .flow_enrichment import FlowEnrichConfig
 from .pipeline import (DemoSettings, EnrichSettings, EvaluateSettings, ExportSettings, InferSettings,
                                     InvertSettings, StatsSettings, SynthSettings, TuneSettings, ValidateSettings,
-                                    debias_infer, debias_train, debias_validate, demo, enrich, enrich_settings,
-                                    evaluate, export, headline_scores, invert, statistics, synth, tune, tuning_dir)
+                                    debias_infer, debias_validate, demo, enrich, enrich_settings,
+                                    evaluate, export, headline_scores, invert, statistics, synth, train_flow_run, tune,
+                                    tuning_dir)
 from .settings import add_arguments, read_yaml_mapping, values_from_flags
 from .train import TrainConfig, train
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEBIAS_HELP', 'DEBIAS_COMMANDS', 'ENVIRONMENT', 'Command', 'run_synth', 'run_stats', 'run_import',
-           'run_export', 'run_train', 'run_train_encoder', 'run_invert', 'run_tune', 'run_enrich', 'run_evaluate',
-           'run_demo', 'run_debias_train', 'run_debias_validate', 'run_debias_infer', 'all_commands', 'OneLineParser',
-           'build_parser', 'settings_values', 'parse_args', 'main']
+           'run_export', 'run_train', 'run_train_encoder', 'run_train_flow', 'run_invert', 'run_tune', 'run_enrich',
+           'run_evaluate', 'run_demo', 'run_debias_train', 'run_debias_validate', 'run_debias_infer', 'all_commands',
+           'OneLineParser', 'build_parser', 'settings_values', 'parse_args', 'main']
 
 # %% ../nbs/21_cli.ipynb #2bc1b583
 @dataclass
@@ -87,6 +89,17 @@ def run_train_encoder(cfg: EncoderTrainConfig, args) -> None:
          f"--encoder {cfg.output_dir}); field loss {result.get('field', float('nan')):.4f} at the end")
 
 
+def _trained_flow_line(step: int, losses: list, where) -> str:
+    "The summary of a flow's training run (debiasing or enrichment)."
+    last = f'last logged loss {losses[-1]:.4f}' if losses else 'nothing left to train'
+    return f'flow trained to step {step} ({last}) in {where}'
+
+
+def run_train_flow(cfg: FlowEnrichConfig, args) -> None:
+    _say(_trained_flow_line(*train_flow_run(cfg), cfg.output_dir) +
+         f' (enrich with it: enrich --method flow --flow_dir {cfg.output_dir})')
+
+
 def run_invert(s: InvertSettings, args) -> None:
     paths = invert(s)
     real = f', real ensembles in {s.pack_dir}' if s.pack_dir else ''
@@ -101,7 +114,8 @@ def run_tune(s: TuneSettings, args) -> None:
 
 def run_enrich(s: EnrichSettings, args) -> None:
     paths = enrich(s)
-    _say(f'{len(paths)} enriched ensembles of {s.N_samples} members in {s.destination()} (physical units)')
+    _say(f'{len(paths)} enriched ensembles of {s.N_samples} members ({s.method} route) in {s.destination()} '
+         '(physical units)')
 
 
 def run_evaluate(s: EvaluateSettings, args) -> None:
@@ -138,12 +152,16 @@ COMMANDS = {
     'train-encoder': Command('train an encoder from fields to W+ codes against a frozen generator (starts '
                              'invert --init encoder; one process, or one rank under torchrun)', EncoderTrainConfig,
                              run_train_encoder, extra=_resume_flag),
+    'train-flow': Command('train a rectified flow that draws new members given the real ensemble of the day (the flow '
+                          'route of enrich --method flow; resumes its run directory; one process, or one rank under '
+                          'torchrun)', FlowEnrichConfig, run_train_flow),
     'invert': Command('invert real ensembles into W+ codes and noise maps (the original main_inversion.py)',
                       InvertSettings, run_invert),
     'tune': Command('learn per-layer perturbation strengths on inverted ensembles (the original scale_tune.py)',
                     TuneSettings, run_tune),
     'enrich': Command('generate new members from inverted ensembles, in physical units (the original '
-                      'main_perturbation.py)', EnrichSettings, run_enrich, build=enrich_settings),
+                      'main_perturbation.py), or by the flow route (--method flow)', EnrichSettings, run_enrich,
+                      build=enrich_settings),
     'evaluate': Command('score enriched ensembles and write metrics and an HTML report', EvaluateSettings,
                         run_evaluate),
     'export': Command('gather enriched ensembles (or reconstructions, or debiased members) into one CF Zarr store or '
@@ -157,9 +175,7 @@ DEBIAS_HELP = 'rectified-flow debiasing of a source towards a reference: train, 
 
 
 def run_debias_train(cfg: DebiasConfig, args) -> None:
-    step, losses = debias_train(cfg)
-    last = f'last logged loss {losses[-1]:.4f}' if losses else 'nothing left to train'
-    _say(f'flow trained to step {step} ({last}) in {cfg.output_dir}')
+    _say(_trained_flow_line(*train_flow_run(cfg), cfg.output_dir))
 
 
 def run_debias_validate(s: ValidateSettings, args) -> None:

@@ -11,33 +11,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from fastcore.basics import patch
 
-from .checkpoints import load_state_checked
 from .climatology import Climatology
 from .data import DataError, EnsembleStore, Samples, gaussian_blur, read_labels, stored_layout
 from .dist import DistInfo, barrier, setup_distributed
 from .files import atomic_save_npy, atomic_write, load_npy
-from .flow import (FlowSettings, FlowTrainer, VelocityUNet, flow_checkpoints, integrate,
-                                load_flow_checkpoint)
-from .settings import SettingsError, option, read_yaml_mapping
+from .flow import (FlowRunSettings, FlowTrainer, VelocityUNet, check_field_size, check_run_settings,
+                                integrate, load_trained_flow, static_channels)
+from .settings import option
 
 # %% auto #0
-__all__ = ['RUN_FIELDS', 'static_channels', 'flow_conditioning', 'DebiasConfig', 'make_biased_source', 'PairedFields',
-           'training_cases', 'check_run_dir', 'debias_trainer', 'DebiasModel']
+__all__ = ['RUN_FIELDS', 'flow_conditioning', 'DebiasConfig', 'make_biased_source', 'PairedFields', 'training_cases',
+           'debias_trainer', 'DebiasModel']
 
 # %% ../nbs/16_debias.ipynb #d0da1e1a
-def static_channels(static: np.ndarray | None, shape) -> np.ndarray:
-    "Static fields (S, H, W) scaled to unit spread per channel; an empty (0, H, W) array when there are none."
-    if static is None: return np.zeros((0, *shape), np.float32)
-    s = np.asarray(static, dtype=np.float32)
-    if s.ndim == 2: s = s[None]
-    if s.shape[1:] != tuple(shape): raise DataError(f'static fields are {s.shape[1:]}, the data {tuple(shape)}')
-    return (s - s.mean((1, 2), keepdims=True)) / np.maximum(s.std((1, 2), keepdims=True), 1e-6)
-
-
 def flow_conditioning(clim_source: Climatology, static: np.ndarray, date, lead_time: int) -> np.ndarray:
     "Conditioning channels (V + S, H, W) of a (date, lead time): the source climatology, then the static fields."
     return np.concatenate([clim_source.conditioning(date, lead_time), static])
@@ -48,32 +37,18 @@ RUN_FIELDS = ('source_dir', 'reference_dir', 'var_names', 'date_start', 'date_st
 
 
 @dataclass
-class DebiasConfig(FlowSettings):
+class DebiasConfig(FlowRunSettings):
     "Settings of a debiasing run: the data, the pairing, and the flow's training."
     source_dir: str = option('', 'data directory of the biased source (samples and labels.csv)')
     reference_dir: str = option('', 'data directory of the reference the source is debiased towards')
     output_dir: str = option('runs/debias', 'run directory: climatologies, config.yaml, checkpoints, logs')
-    var_names: list[str] = option(['u', 'v', 't2m'], 'variables, in the order of the flow\'s channels')
-    date_start: str | None = option(None, 'first training date, YYYY-MM-DD (None: the first date of the source)')
-    date_stop: str | None = option(None, 'last training date, YYYY-MM-DD (None: the last date of the source)')
-    lead_times: list[int] | None = option(None, 'lead-time indices to train on (None: all)', aliases=('leadtimes',),
-                                          ge=0)
-    static_file: str | None = option(None, '.npy of static fields (S, H, W) such as orography and land-sea mask, '
-                                     'given to the flow as conditioning (None: none)')
     random_pairing: bool = option(False, 'pair a source member with a reference member of any case, not of the same '
                                   '(date, lead time)')
     by_season: bool | None = option(None, 'climatology by season (None: when the training dates span more than one)')
 
     def problems(self) -> list[str]:
         out = super().problems()
-        out += [f'{name} is required' for name in ('source_dir', 'reference_dir') if not getattr(self, name)]
-        for name in ('date_start', 'date_stop'):
-            value = getattr(self, name)
-            if value is not None and pd.to_datetime(value, format='%Y-%m-%d', errors='coerce') is pd.NaT:
-                out.append(f'{name} must be a date YYYY-MM-DD, got {value!r}')
-        if not out and self.date_start and self.date_stop and self.date_start > self.date_stop:
-            out.append(f'date_start {self.date_start} is after date_stop {self.date_stop}')
-        return out
+        return out + [f'{name} is required' for name in ('source_dir', 'reference_dir') if not getattr(self, name)]
 
 # %% ../nbs/16_debias.ipynb #117c99c9
 def make_biased_source(reference_dir, out_dir, warm: float = 2., wind_factor: float = 0.7,
@@ -132,16 +107,6 @@ def training_cases(cfg: DebiasConfig) -> tuple[EnsembleStore, EnsembleStore, lis
         raise DataError(f'{cfg.source_dir} and {cfg.reference_dir} share no (date, lead time) in the selected period')
     return src, ref, cases
 
-
-def check_run_dir(cfg: DebiasConfig) -> None:
-    "Refuse (`SettingsError`) to resume a run directory whose `config.yaml` has other data or network settings."
-    path = Path(cfg.output_dir) / 'config.yaml'
-    if not path.is_file(): return
-    old = DebiasConfig.from_dict(read_yaml_mapping(path), str(path)).to_dict()
-    diff = [f'{k} {old[k]!r} there, {v!r} now' for k, v in cfg.to_dict().items() if k in RUN_FIELDS and old[k] != v]
-    if diff: raise SettingsError(f'{path}: this run was trained with other settings ({"; ".join(diff)}): '
-                                 'use another output_dir, or give the settings of the run')
-
 # %% ../nbs/16_debias.ipynb #50b88f39
 def _climatologies(cfg: DebiasConfig, source: EnsembleStore, reference: EnsembleStore, cases: list,
                    info: DistInfo) -> tuple[Climatology, Climatology]:
@@ -159,12 +124,10 @@ def _climatologies(cfg: DebiasConfig, source: EnsembleStore, reference: Ensemble
 def debias_trainer(cfg: DebiasConfig, info: DistInfo | None = None, progress: bool = True) -> FlowTrainer:
     "The trainer of the run `cfg.output_dir` (climatologies and settings written there); `.train()` trains or resumes."
     info = info or setup_distributed(cfg.device)
-    check_run_dir(cfg)
+    check_run_settings(cfg, cfg.output_dir, RUN_FIELDS)
     source, reference, cases = training_cases(cfg)
     h, w = source.member(*cases[0], 0).shape[-2:]
-    if h % 2 ** (len(cfg.channels) - 1) or w % 2 ** (len(cfg.channels) - 1):
-        raise DataError(f'{cfg.source_dir}: fields of {h}x{w} do not halve {len(cfg.channels) - 1} times, as the '
-                        f'{len(cfg.channels)} levels of channels={cfg.channels} need: use fewer levels')
+    check_field_size((h, w), cfg.channels, cfg.source_dir)
     static = load_npy(cfg.static_file) if cfg.static_file else None      # checked before anything is written
     static_channels(static, (h, w))
     clim_source, clim_reference = _climatologies(cfg, source, reference, cases, info)
@@ -186,15 +149,12 @@ class DebiasModel:
     def load(cls, run_dir, device='cpu') -> 'DebiasModel':
         "The latest checkpoint of a run directory, with its climatologies and static fields."
         run = Path(run_dir)
-        ckpts = flow_checkpoints(run)
-        if not ckpts: raise DataError(f'{run}: no flow checkpoint (checkpoints/flow_<step>.pt): train first')
-        ck = load_flow_checkpoint(ckpts[-1], device)
-        net = load_state_checked(VelocityUNet(**ck['net_config']), ck['ema'], f'{ckpts[-1]} [ema]')
-        cfg = DebiasConfig.from_dict(ck['settings'], str(ckpts[-1]))
+        net, ck = load_trained_flow(run, device)
+        cfg = DebiasConfig.from_dict(ck['settings'], str(run))
         cs, cr = Climatology.load(run / 'climatology_source.npz'), Climatology.load(run / 'climatology_reference.npz')
         static = load_npy(cfg.static_file) if cfg.static_file else None
         shape = next(iter(cs.mean.values())).shape[-2:]
-        return cls(net.to(device).eval(), cs, cr, static_channels(static, shape), cfg)
+        return cls(net, cs, cr, static_channels(static, shape), cfg)
 
     def device(self) -> torch.device: return next(self.velocity.parameters()).device
 

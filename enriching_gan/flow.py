@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -23,14 +24,16 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm.auto import tqdm
 
 from .checkpoints import CheckpointError, load_state_checked
+from .data import DataError
 from .dist import DistInfo, barrier, reduce_mean, setup_distributed
 from .files import atomic_torch_save, load_torch
-from .settings import Settings, option
+from .settings import Settings, SettingsError, option, read_yaml_mapping
 from .networks import accumulate
 
 # %% auto #0
 __all__ = ['ODE_METHODS', 'FLOW_FORMAT', 'FourierTime', 'FiLMBlock', 'SelfAttention', 'VelocityUNet', 'rectified_flow_loss',
-           'integrate', 'FlowSettings', 'warmup_cosine', 'checkpoint_path', 'flow_checkpoints', 'load_flow_checkpoint',
+           'integrate', 'FlowSettings', 'FlowRunSettings', 'check_run_settings', 'static_channels', 'check_field_size',
+           'warmup_cosine', 'checkpoint_path', 'flow_checkpoints', 'load_flow_checkpoint', 'load_trained_flow',
            'FlowTrainer']
 
 # %% ../nbs/14_flow.ipynb #918a88a5
@@ -170,6 +173,56 @@ class FlowSettings(Settings):
         if not self.channels: return ['channels must list at least one level']
         return [f'channels[{i}] must be a multiple of 8, got {c}' for i, c in enumerate(self.channels) if c % 8]
 
+# %% ../nbs/14_flow.ipynb #4edca84a
+@dataclass
+class FlowRunSettings(FlowSettings):
+    "A flow's training run on a period of a data set: its variables, dates, lead times and static fields."
+    var_names: list[str] = option(['u', 'v', 't2m'], 'variables, in the order of the flow\'s channels')
+    date_start: str | None = option(None, 'first training date, YYYY-MM-DD (None: the first date of the data)')
+    date_stop: str | None = option(None, 'last training date, YYYY-MM-DD (None: the last date of the data)')
+    lead_times: list[int] | None = option(None, 'lead-time indices to train on (None: all)', aliases=('leadtimes',),
+                                          ge=0)
+    static_file: str | None = option(None, '.npy of static fields (S, H, W) such as orography and land-sea mask, '
+                                     'given to the flow as conditioning (None: none)')
+
+    def problems(self) -> list[str]:
+        out = super().problems()
+        for name in ('date_start', 'date_stop'):
+            value = getattr(self, name)
+            if value is not None and pd.to_datetime(value, format='%Y-%m-%d', errors='coerce') is pd.NaT:
+                out.append(f'{name} must be a date YYYY-MM-DD, got {value!r}')
+        if not out and self.date_start and self.date_stop and self.date_start > self.date_stop:
+            out.append(f'date_start {self.date_start} is after date_stop {self.date_stop}')
+        return out
+
+
+def check_run_settings(cfg: FlowRunSettings, run_dir, run_fields) -> None:
+    """Refuse (`SettingsError`) to resume `run_dir` when its `config.yaml` differs from `cfg` in one of `run_fields`
+    (the data and network settings the weights belong to)."""
+    path = Path(run_dir) / 'config.yaml'
+    if not path.is_file(): return
+    old = type(cfg).from_dict(read_yaml_mapping(path), str(path)).to_dict()
+    diff = [f'{k} {old[k]!r} there, {v!r} now' for k, v in cfg.to_dict().items() if k in run_fields and old[k] != v]
+    if diff: raise SettingsError(f'{path}: this run was trained with other settings ({"; ".join(diff)}): '
+                                 'use another output_dir, or give the settings of the run')
+
+# %% ../nbs/14_flow.ipynb #9dd2438d
+def static_channels(static: np.ndarray | None, shape) -> np.ndarray:
+    "Static fields (S, H, W) scaled to unit spread per channel; an empty (0, H, W) array when there are none."
+    if static is None: return np.zeros((0, *shape), np.float32)
+    s = np.asarray(static, dtype=np.float32)
+    if s.ndim == 2: s = s[None]
+    if s.shape[1:] != tuple(shape): raise DataError(f'static fields are {s.shape[1:]}, the data {tuple(shape)}')
+    return (s - s.mean((1, 2), keepdims=True)) / np.maximum(s.std((1, 2), keepdims=True), 1e-6)
+
+
+def check_field_size(shape, channels, where) -> None:
+    "Refuse fields of `shape` (H, W) that the U-Net levels of `channels` cannot halve often enough."
+    h, w, halvings = *shape, len(channels) - 1
+    if h % 2 ** halvings or w % 2 ** halvings:
+        raise DataError(f'{where}: fields of {h}x{w} do not halve {halvings} times, as the {len(channels)} levels of '
+                        f'channels={list(channels)} need: use fewer levels')
+
 # %% ../nbs/14_flow.ipynb #8e6cd10e
 def warmup_cosine(step: int, total: int, warmup: int, lr: float) -> float:
     "Learning rate at `step`: linear warm-up over `warmup` steps, then cosine decay to 0 at `total`."
@@ -201,6 +254,15 @@ def load_flow_checkpoint(path, device='cpu') -> dict:
     if not isinstance(ck, dict) or ck.get('format') != FLOW_FORMAT:
         raise CheckpointError(f'{path}: not a rectified-flow checkpoint (format {FLOW_FORMAT})')
     return ck
+
+# %% ../nbs/14_flow.ipynb #619ca418
+def load_trained_flow(run_dir, device='cpu') -> tuple[VelocityUNet, dict]:
+    "The averaged (EMA) network of the latest checkpoint of `run_dir`, in eval mode on `device`, and the checkpoint."
+    ckpts = flow_checkpoints(run_dir)
+    if not ckpts: raise DataError(f'{run_dir}: no flow checkpoint (checkpoints/flow_<step>.pt): train first')
+    ck = load_flow_checkpoint(ckpts[-1], device)
+    net = load_state_checked(VelocityUNet(**ck['net_config']), ck['ema'], f'{ckpts[-1]} [ema]')
+    return net.to(device).eval(), ck
 
 # %% ../nbs/14_flow.ipynb #18ae7746
 class FlowTrainer:

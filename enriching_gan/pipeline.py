@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import sys
+import time
 import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -27,6 +28,8 @@ from .debias_apply import SamplingSettings, infer, plot_validation, validate
 from .encoder import load_encoder
 from .dist import DistInfo, barrier, resolve_device, setup_distributed
 from .files import InputError, atomic_directory, atomic_write, load_npy, load_npz
+from .flow import ODE_METHODS
+from .flow_enrichment import EnrichmentFlow, FlowEnrichConfig, enrich_with_flow, flow_enrichment_trainer
 from .formats import Analyses, create_ensemble_store, finish_ensemble, write_ensemble_case
 from .inversion import (ORIGINAL_STATS, InversionConfig, LatentStats, invert_ensembles, latent_stats_for,
                                      load_original_latent_stats, original_ensemble_path, save_original_latent_stats,
@@ -37,7 +40,7 @@ from .networks import Generator
 from .perturbation import PerturbationConfig, check_codes, enrich_ensembles, inversion_identity
 from .plots import write_report
 from .settings import Settings, ignored, option
-from .synthetic import LEAD_TIMES, SyntheticTruth, make_synthetic_dataset
+from .synthetic import LEAD_TIMES, STATIC_FILE, SyntheticTruth, make_synthetic_dataset
 from .train import TrainConfig, train
 from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, tuning_case
 
@@ -47,7 +50,7 @@ __all__ = ['CASE_FILE', 'CASE_ARRAYS', 'BENCHMARK_VARIANTS', 'INVERSION_KEYS', '
            'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings',
            'tuned_strengths', 'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export',
            'EvaluateSettings', 'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings',
-           'synth', 'StatsSettings', 'statistics', 'debias_train', 'FlowUse', 'ValidateSettings', 'debias_validate',
+           'synth', 'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate',
            'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'run_benchmark', 'DemoScale', 'headline_table',
            'DemoSettings', 'demo']
 
@@ -287,7 +290,10 @@ def tune(s: TuneSettings, progress: bool = True) -> TuningResult:
 # %% ../nbs/20_pipeline.ipynb #75e3d7a5
 @dataclass
 class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
-    "Settings of `enriching-gan enrich` (the original main_perturbation.py)."
+    "Settings of `enriching-gan enrich` (the original main_perturbation.py), by the GAN route or the flow route."
+    method: str = option('gan', 'gan: new codes around the inverted ones of --data_dir, decoded by the generator of '
+                         '--ckpt_dir (the original method); flow: members drawn by the flow of --flow_dir (train-flow) '
+                         'given each real ensemble', choices=('gan', 'flow'))
     real_data_dir: str | None = option(None, 'data directory of the real ensembles (labels, normalisation); '
                                              'env STYLEGAN_DATA_DIR')
     data_dir: str | None = option(None, 'directory of the inverted codes (output of `invert`), as in the original')
@@ -302,13 +308,20 @@ class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
     format: str | None = option(None, 'also gather the enriched ensembles, with the real members, into one CF file '
                                       'beside them: zarr (enriched.zarr) or netcdf (enriched.nc)',
                                 choices=('zarr', 'netcdf'))
+    flow_dir: str | None = option(None, 'run directory of `enriching-gan train-flow` (method flow)')
+    flow_steps: int = option(32, 'ODE steps from noise to a member (method flow)', ge=1)
+    flow_solver: str = option('heun', 'ODE solver of the flow: euler, heun or rk4 (method flow)', choices=ODE_METHODS)
     verbose: bool = option(False, 'print the perturbation settings used before the work')
     pack_dir: object = ignored('enrichment reads the real members it needs from the inversion files of --data_dir')
     runtime_metrics: object = ignored('the progress line shows members/s; bench/ measures throughput')
     var_indices: object = ignored('every variable of the generator is written')
 
     def problems(self) -> list[str]:
-        return super().problems() + _required(self, ('ckpt_dir', 'real_data_dir', 'data_dir', 'output_dir'))
+        if self.method == 'gan': return super().problems() + _required(self, ('ckpt_dir', 'real_data_dir', 'data_dir',
+                                                                               'output_dir'))
+        out = super().problems() + _required(self, ('flow_dir', 'real_data_dir', 'output_dir'))
+        if self.crop_indexes: out.append('crop_indexes is the window of a generator: the flow enriches whole fields')
+        return out
 
     def destination(self) -> Path:
         "Where the enriched members go."
@@ -345,21 +358,39 @@ def _with_tuned(s: EnrichSettings) -> EnrichSettings:
     return s.replace(**{k: v for k, v in tuned.items() if getattr(s, k, 0) is None})
 
 
-def enrich(s: EnrichSettings, progress: bool = True) -> list[Path]:
-    """Enrich the selected ensembles into `s.destination()`, with the tuned strengths where `s` leaves them unset;
-    returns the case files; with `s.format`, also the CF file (`export`)."""
+def _enrich_gan(s: EnrichSettings, progress: bool) -> tuple[list[Path], list | None, DistInfo]:
+    "The GAN route: the case files, the generator's window, this process's place."
     job = prepare(s)
     cfg = _style_mask(_with_tuned(s), job.g.n_latent)
     if s.verbose and job.info.is_main: print(f'perturbation settings: {cfg.to_dict()}', file=sys.stderr)
     real_of = lambda case: crop_fields(job.store.ensemble(*case, normalised=True), job.crop)
     paths = enrich_ensembles(job.g, s.data_dir, job.cases, cfg, s.destination(), job.stats, job.store.normaliser,
                              job.store.var_names, s.batch, s.invstep, progress, job.info, real_of)
-    if s.format and job.info.is_main:
+    return paths, job.crop, job.info
+
+
+def _enrich_flow(s: EnrichSettings, progress: bool) -> tuple[list[Path], None, DistInfo]:
+    "The flow route: the case files (whole fields), this process's place."
+    info = setup_distributed(s.device)
+    flow = EnrichmentFlow.load(s.flow_dir, info.device)
+    store = EnsembleStore(s.real_data_dir, s.var_names or flow.config.var_names,
+                          read_labels(Path(s.real_data_dir) / s.id_file))
+    if s.verbose and info.is_main: print(f'flow: {s.flow_dir} ({flow.config.to_dict()})', file=sys.stderr)
+    paths = enrich_with_flow(flow, store, _select(store, s), s.destination(), s.N_samples, s.seed, s.flow_steps,
+                             s.flow_solver, s.batch, progress, info)
+    return paths, None, info
+
+
+def enrich(s: EnrichSettings, progress: bool = True) -> list[Path]:
+    """Enrich the selected ensembles into `s.destination()` by `s.method` (the GAN route with the tuned strengths where
+    `s` leaves them unset, or the flow route); returns the case files; with `s.format`, also the CF file (`export`)."""
+    paths, crop, info = (_enrich_gan if s.method == 'gan' else _enrich_flow)(s, progress)
+    if s.format and info.is_main:
         selection = {f.name: getattr(s, f.name) for f in fields(CaseSelection)}
         target = s.destination() / ('enriched.zarr' if s.format == 'zarr' else 'enriched.nc')
-        export(ExportSettings.from_dict({**selection, 'crop_indexes': job.crop, 'enriched_dir': str(s.destination()),
+        export(ExportSettings.from_dict({**selection, 'crop_indexes': crop, 'enriched_dir': str(s.destination()),
                                          'output': str(target)}), progress)
-    barrier(job.info)
+    barrier(info)
     return paths
 
 # %% ../nbs/20_pipeline.ipynb #3050bf0c
@@ -610,9 +641,10 @@ def statistics(s: StatsSettings) -> Path:
     return out
 
 # %% ../nbs/20_pipeline.ipynb #db45855c
-def debias_train(cfg: DebiasConfig, progress: bool = True) -> tuple[int, list[float]]:
-    "Train (or resume) the flow of `cfg`; returns the step reached and the logged losses."
-    trainer = debias_trainer(cfg, progress=progress)
+def train_flow_run(cfg: DebiasConfig | FlowEnrichConfig, progress: bool = True) -> tuple[int, list[float]]:
+    """Train (or resume) the flow run of `cfg`, a debiasing one (`debias train`) or an enrichment one (`train-flow`);
+    returns the step reached and the logged losses."""
+    trainer = (flow_enrichment_trainer if isinstance(cfg, FlowEnrichConfig) else debias_trainer)(cfg, progress=progress)
     losses = trainer.train()
     return trainer.step, losses
 
@@ -724,25 +756,49 @@ def _enrich_variant(name: str, common: dict, split: dict, out: Path, p: Benchmar
     return out / 'enriched' / name
 
 
+def _enrich_by_flow(flow_dir, common: dict, split: dict, out: Path, p: BenchmarkProtocol, progress: bool) -> Path:
+    "Enrich the evaluation dates by the flow route with the trained flow of `flow_dir`; returns the enriched directory."
+    target = out / 'enriched' / 'flow'
+    enrich(EnrichSettings.from_dict({'real_data_dir': common['real_data_dir'], 'device': common['device'],
+                                     'method': 'flow', 'flow_dir': str(flow_dir), 'output_dir': str(target),
+                                     'date_start': split['evaluate'][0], 'date_stop': split['evaluate'][-1],
+                                     'N_samples': p.n_samples, 'seed': p.seed}), progress)
+    return target
+
+
+def _timed(seconds: dict, name: str, make):
+    "`make()`, its wall time recorded in `seconds[name]`."
+    t0 = time.perf_counter()
+    result = make()
+    seconds[name] = round(time.perf_counter() - t0, 1)
+    return result
+
+
 def _case_sets(store: EnsembleStore, case, inverted: Path, enriched: dict, dressing_c, truth: SyntheticTruth,
                n_samples: int, seed: int) -> dict:
     "The sets of one evaluation case, physical units."
     real = store.ensemble(*case)
     sets = {'real': real, 'reconstruction': load_case(inverted, case)['reconstruction_physical']}
     sets.update({name: load_case(d, case)['members'] for name, d in enriched.items()})
+    if 'flow' in sets: sets['flow_with_real'] = np.concatenate([real, sets['flow'][:n_samples - len(real)]])
     sets['dressing'] = dressing_members(real, n_samples, dressing_c, member_seed(seed, *case, 0))
     sets['ideal'] = truth.fresh(*case, n_samples)
     return sets
 
 
 def run_benchmark(ckpt, data_dir, stat_dir, split: dict, out, p: BenchmarkProtocol, device: str = 'auto',
-                  title: str = 'Enrichment benchmark', progress: bool = True) -> tuple[dict, Evaluation, dict]:
+                  title: str = 'Enrichment benchmark', progress: bool = True,
+                  flow_dir=None) -> tuple[dict, Evaluation, dict]:
     """The benchmark of the generator `ckpt` (normalised with the statistics in `stat_dir`) on the synthetic data set
-    `data_dir`, dates split as `split`; returns the benchmark's document, the evaluation and the files written."""
-    out, data_dir = Path(out), Path(data_dir)
+    `data_dir`, dates split as `split`, and of the trained enrichment flow `flow_dir` (the set `flow`) when given;
+    returns the benchmark's document, the evaluation and the files written."""
+    out, data_dir, seconds = Path(out), Path(data_dir), {}
     common = {'ckpt_dir': str(ckpt), 'real_data_dir': str(data_dir), 'stat_dir': str(stat_dir), 'device': device,
               'var_names': ['u', 'v', 't2m']}
-    enriched = {name: _enrich_variant(name, common, split, out, p, progress) for name in ['enriched', *p.variants]}
+    enriched = {name: _timed(seconds, name, lambda n=name: _enrich_variant(n, common, split, out, p, progress))
+                for name in ['enriched', *p.variants]}
+    if flow_dir is not None:
+        enriched['flow'] = _timed(seconds, 'flow', lambda: _enrich_by_flow(flow_dir, common, split, out, p, progress))
     inverted = out / 'inverted'                                           # the default method's inversion
     store = EnsembleStore(data_dir, common['var_names'])
     truth = SyntheticTruth(data_dir, store.var_names)
@@ -758,7 +814,7 @@ def run_benchmark(ckpt, data_dir, stat_dir, split: dict, out, p: BenchmarkProtoc
                     keep_example=case in keep, seed=p.seed)
     doc = {**quality_summary(ev, p.n_boot, p.seed), 'dressing_constants': dict(zip(store.var_names,
                                                                                     map(float, dressing_c))),
-           'split': split, 'protocol': p.to_dict()}
+           'split': split, 'protocol': p.to_dict(), 'seconds': seconds}
     paths = ev.save(out / 'evaluation')
     paths['quality'] = out / 'evaluation' / 'quality.json'
     atomic_write(paths['quality'], lambda f: json.dump(doc, f, indent=1), text=True)
@@ -789,6 +845,10 @@ class DemoScale(Settings):
     n_samples: int = option(64, 'enriched members per ensemble', ge=2)
     truths: int = option(16, 'independent verifying fields per evaluated case', ge=1)
     reference_members: int = option(128, 'grand-ensemble members drawn for the evaluation', ge=2)
+    flow_steps: int = option(0, 'training steps of the flow route on the training dates (0: the GAN route alone)',
+                             ge=0)
+    flow_channels: list[int] = option([32, 64, 128], 'U-Net channels per level of the flow route', ge=8)
+    flow_batch: int = option(16, 'training batch of the flow route', ge=1)
     variants: list[str] = option([], 'options of the method scored beside the default', choices=tuple(BENCHMARK_VARIANTS)[1:])
     minutes: float | None = option(None, 'wall time of the whole demo measured on a 2-core CPU (None: not measured)')
 
@@ -801,8 +861,8 @@ class DemoScale(Settings):
 DEMO_SCALES = {
     'tiny': DemoScale(size=16, n_dates=5, lead_times=[6, 30], train_steps=60, batch_size=4, latent_dim=32, n_mlp=2,
                       channel_max=16, tune_dates=1, invert_dates=1, invstep=40, tune_steps=10, n_samples=24, truths=4,
-                      reference_members=32, minutes=0.5),
-    'cpu': DemoScale(minutes=7.5),
+                      reference_members=32, flow_steps=40, flow_channels=[16, 32], flow_batch=8, minutes=0.5),
+    'cpu': DemoScale(flow_steps=1500, minutes=13.),
     'quality': DemoScale(n_dates=185, start_date='2023-01-02', date_step_days=2, train_steps=6000, batch_size=16,
                          latent_dim=128, channel_max=64, r1=0.05, ema_kimg=2., tune_dates=2, invert_dates=3,
                          truths=32, reference_members=256, variants=['direct', 'fresh_noise', 'shared_pca']),
@@ -844,6 +904,18 @@ def _demo_train(out: Path, data: Path, sc: DemoScale, device: str) -> Path:
     return checkpoint_file(out / 'run' / 'checkpoints')
 
 
+def _demo_flow(out: Path, data: Path, split: dict, sc: DemoScale, device: str) -> Path:
+    "Train (or resume) the flow route on the training dates (leave-one-out); returns its run directory."
+    steps = sc.flow_steps
+    cfg = FlowEnrichConfig(data_dir=str(data), output_dir=str(out / 'flow'), static_file=str(data / STATIC_FILE),
+                           date_start=split['train'][0], date_stop=split['train'][-1], channels=sc.flow_channels,
+                           dropout=0., batch_size=sc.flow_batch, lr=5e-4, warmup_steps=min(200, steps // 10),
+                           total_steps=steps, ema_decay=min(max(1 - 10 / steps, 0.9), 0.999),
+                           ckpt_every=max(steps // 4, 1), log_every=max(steps // 20, 1), device=device)
+    train_flow_run(cfg)
+    return out / 'flow'
+
+
 def _demo_stamp(out: Path, scale: str, sc: DemoScale) -> None:
     "Record the scale of a demo directory; refuse one made at another scale."
     stamp = out / 'demo.yaml'
@@ -856,7 +928,7 @@ def _demo_stamp(out: Path, scale: str, sc: DemoScale) -> None:
 HEADLINE = ('crps_fair', 'crps_std', 'q01_error', 'q99_error', 'brier_q90', 'outlier_fraction')
 
 
-def headline_table(doc: dict, sets=('real', 'enriched', 'dressing', 'ideal')) -> pd.DataFrame:
+def headline_table(doc: dict, sets=('real', 'enriched', 'flow', 'dressing', 'ideal')) -> pd.DataFrame:
     "The few numbers printed after a benchmark: the headline scores of the main sets, per variable."
     rows = {(v, s): {name: doc[v][name].get(s) for name in sets if name in doc[v]}
             for v in ('u', 'v', 't2m') if v in doc for s in HEADLINE}
@@ -873,7 +945,8 @@ class DemoSettings(Settings):
 
 
 def demo(s: DemoSettings, progress: bool = True) -> dict[str, Path]:
-    "Data → training → the benchmark on later dates (inversion, tuning, enrichment, scores); returns where things are."
+    """Data → training (the generator, and the flow where the scale has one) → the benchmark on later dates
+    (inversion, tuning, enrichment by both routes, scores); returns where things are."""
     resolve_device(s.device)                                # a missing GPU is said before any file is written
     out, scale, device, sc = Path(s.output_dir).resolve(), s.scale, s.device, DEMO_SCALES[s.scale]
     _demo_stamp(out, scale, sc)
@@ -881,11 +954,14 @@ def demo(s: DemoSettings, progress: bool = True) -> dict[str, Path]:
     print(f'demo at scale {scale} ({took}): everything goes to {out}', file=sys.stderr)
     data, split = _demo_data(out, sc)
     ckpt = _demo_train(out, data, sc, device)
+    flow = _demo_flow(out, data, split, sc, device) if sc.flow_steps else None
     title = (f'enriching_gan demo ({scale}): tuned on {len(split["tune"])} dates, evaluated on '
              f'{len(split["evaluate"])} others, 16 -> {sc.n_samples} members')
-    doc, _, paths = run_benchmark(ckpt, data, data / TRAIN_STATS, split, out, sc.protocol(), device, title, progress)
+    doc, _, paths = run_benchmark(ckpt, data, data / TRAIN_STATS, split, out, sc.protocol(), device, title, progress,
+                                  flow)
     print(headline_table(doc).round(3).to_string())
     return {'data': data, 'checkpoint': ckpt, 'inverted codes': out / 'inverted',
             'perturbation settings': out / 'tuned' / 'enriched' / 'perturbation.yaml',
             'enriched members (physical units)': out / 'enriched' / 'enriched',
+            **({'flow run': flow, 'members of the flow route': out / 'enriched' / 'flow'} if flow else {}),
             **{f'metrics {k}': v for k, v in paths.items()}}

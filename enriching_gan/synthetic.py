@@ -22,7 +22,7 @@ from .files import atomic_write, load_npy
 
 # %% auto #0
 __all__ = ['STUDY_GRID', 'STUDY_LAND_FILE', 'ALPS_ARC', 'SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H',
-           'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER', 'TRUTH_MEMBER', 'FRESH_FIRST_MEMBER', 'Domain',
+           'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER', 'STATIC_FILE', 'TRUTH_MEMBER', 'FRESH_FIRST_MEMBER', 'Domain',
            'spectral_field', 'study_grid', 'study_land', 'make_domain', 'spread_amplitude', 'streamfunction_wind',
            'SyntheticEnsemble', 'make_synthetic_dataset', 'SyntheticTruth']
 
@@ -234,6 +234,9 @@ class SyntheticEnsemble:
         return np.stack([self.member(date, lead_time, m) for m in range(first_member, first_member + n)])
 
 # %% ../nbs/07_synthetic.ipynb #1b65b8ea
+STATIC_FILE = 'static.npy'   # orography (m) and land mask (0/1) of the domain, (2, H, W)
+
+
 def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_times=LEAD_TIMES, size: int = 256,
                            seed: int = 0, var_names=('rr', 'u', 'v', 't2m'), start_date: str = '2024-01-15',
                            date_step_days: int = 7, progress: bool = True) -> Path:
@@ -255,6 +258,8 @@ def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_
         rows.append(dict(Name=name, Importance=1., PosX=0, PosY=0, Date=date, LeadTime=lt_index, Member=m))
     write_labels(pd.DataFrame(rows), out / 'labels.csv')
     write_grid(out, gen.domain.lon, gen.domain.lat)
+    static = np.stack([gen.domain.orog, gen.domain.land.astype(np.float32)])
+    atomic_write(out / STATIC_FILE, lambda f: np.save(f, static))
     hours = pd.DataFrame({'LeadTime': range(len(lead_times)), 'hours': list(lead_times)})
     atomic_write(out / 'lead_times.csv', lambda f: hours.to_csv(f, index=False), text=True)
     cfg = NormalisationConfig(stat_folder='stats', stat_version='rr', per_pixel=False)

@@ -11,7 +11,7 @@ import pytest
 from enriching_gan.cli import main
 
 CLI = str(Path(sys.executable).parent / 'enriching-gan')
-COMMANDS = ['synth', 'stats', 'train', 'invert', 'tune', 'enrich', 'evaluate', 'demo', 'debias train', 'debias validate', 'debias infer']
+COMMANDS = ['synth', 'stats', 'train', 'train-flow', 'invert', 'tune', 'enrich', 'evaluate', 'demo', 'debias train', 'debias validate', 'debias infer']
 
 
 def run(*args, env=None):
@@ -39,14 +39,18 @@ def test_demo_artefacts(demo_dir):
     assert tuned['inputs']['cases'] == ['2024-02-05_lt00', '2024-02-05_lt01']      # tuned on the date before, not scored
     doc = json.loads((demo_dir / 'evaluation' / 'metrics.json').read_text())
     assert doc['n_cases'] == 2 and {'u | fair CRPS', 'u | standard CRPS', 't2m | variogram score'} <= set(doc['summary'])
-    assert set(doc['summary']['t2m | fair CRPS']) == {'real', 'reconstruction', 'enriched', 'dressing', 'ideal',
-                                                      'reference'}
+    assert set(doc['summary']['t2m | fair CRPS']) == {'real', 'reconstruction', 'enriched', 'flow', 'flow_with_real',
+                                                      'dressing', 'ideal', 'reference'}
     # 4 truths per case: ranks pooled over them
     assert len(doc['rank_histograms']['enriched | t2m']) == 25 and sum(doc['rank_histograms']['real | u']) == 2 * 4 * 16 * 16
     quality = json.loads((demo_dir / 'evaluation' / 'quality.json').read_text())
     assert {'crps_fair', 'crps_std', 'q01_error', 'q99_error', 'brier_q90', 'outlier_fraction'} <= set(quality['t2m']['enriched'])
     mean, low, high = quality['intervals']['t2m']['ideal']['crps_std']
-    assert low <= mean <= high and set(quality['gain_captured']['u']) >= {'enriched', 'dressing'}
+    assert low <= mean <= high and set(quality['gain_captured']['u']) >= {'enriched', 'flow', 'dressing'}
+    assert set(quality['seconds']) == {'enriched', 'flow'}
+    with np.load(demo_dir / 'enriched' / 'flow' / '2024-02-12_lt01.npz') as f:     # the flow route, trained on 3 dates
+        assert f['members'].shape == (24, 3, 16, 16) and str(f['method']) == 'flow'
+    assert "date_stop: '2024-01-29'" in (demo_dir / 'flow' / 'config.yaml').read_text()      # the training dates alone
     assert quality['split'] == {'train': ['2024-01-15', '2024-01-22', '2024-01-29'], 'tune': ['2024-02-05'],
                                 'evaluate': ['2024-02-12']}
     report = (demo_dir / 'evaluation' / 'report.html').read_text()
