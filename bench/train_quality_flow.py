@@ -42,7 +42,7 @@ def main():
     last = load_flow_checkpoint(flow_checkpoints(args.run)[-1])
     slim = {k: last[k] for k in ('format', 'step', 'ema', 'net_config', 'settings')}
     slim['settings'] = {**slim['settings'], 'data_dir': 'seed-0 synthetic data (bench/train_quality_flow.py)',
-                        'output_dir': str(HERE), 'static_file': None}
+                        'output_dir': 'bench/quality_flow', 'static_file': None}
     for old in flow_checkpoints(HERE): old.unlink()
     atomic_torch_save(slim, HERE / 'checkpoints' / f'flow_{last["step"]:07d}.pt')
     shutil.copy(Path(args.run) / SCALES_FILE, HERE / SCALES_FILE)

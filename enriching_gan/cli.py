@@ -96,6 +96,7 @@ def _trained_flow_line(step: int, losses: list, where) -> str:
 
 
 def run_train_flow(cfg: FlowEnrichConfig, args) -> None:
+    "Train (or resume) an enrichment flow and say where it is and how to use it."
     _say(_trained_flow_line(*train_flow_run(cfg), cfg.output_dir) +
          f' (enrich with it: enrich --method flow --flow_dir {cfg.output_dir})')
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,8 @@ from .settings import option
 
 # %% auto #0
 __all__ = ['SCALES_FILE', 'RUN_FIELDS', 'lead_values', 'ConditioningScales', 'ensemble_moments', 'enrichment_conditioning',
-           'LeaveOneOut', 'FlowEnrichConfig', 'flow_enrichment_trainer', 'EnrichmentFlow', 'enrich_with_flow']
+           'check_ensembles', 'LeaveOneOut', 'FlowEnrichConfig', 'flow_enrichment_trainer', 'EnrichmentFlow',
+           'enrich_with_flow']
 
 # %% ../nbs/14a_flow_enrichment.ipynb #1e21b5cf
 SCALES_FILE = 'scales.npz'
@@ -47,6 +49,8 @@ class ConditioningScales:
     spread: np.ndarray      # (V,) root-mean-square ensemble spread
     lead_max: float         # largest training lead time (`lead_values`)
     static: np.ndarray      # (S, H, W) static channels (`static_channels`), possibly none
+    lead_in_hours: bool     # lead times in hours (the data set had lead_times.csv), else indices
+    members: int            # members of a training ensemble (the median)
 
     @classmethod
     def fit(cls, store: EnsembleStore, cases: list, static: np.ndarray, max_cases: int = 200) -> 'ConditioningScales':
@@ -55,30 +59,32 @@ class ConditioningScales:
         first, second, var = 0., 0., 0.
         for i in pick:
             x = store.ensemble(*cases[i]).astype(np.float64)
-            if len(x) < 2:
-                raise DataError(f'{store.data_dir}: {cases[i]} has {len(x)} member; the flow needs ensembles')
             first, second = first + x.mean((0, 2, 3)), second + (x ** 2).mean((0, 2, 3))
             var = var + x.var(0, ddof=1).mean((1, 2))
         mean, lead = first / len(pick), lead_values(store)
         return cls(mean, np.sqrt(np.maximum(second / len(pick) - mean ** 2, 1e-12)),
                    np.sqrt(np.maximum(var / len(pick), 1e-12)), max(lead[lt] for _, lt in cases) or 1.,
-                   np.asarray(static, np.float32))
+                   np.asarray(static, np.float32), store.lead_hours() is not None,
+                   int(np.median([store.n_members(*c) for c in cases])))
 
     def save(self, path) -> Path:
         "Write the scales (atomically)."
         return atomic_save_npz(path, {'mean': self.mean, 'std': self.std, 'spread': self.spread,
-                                      'lead_max': np.array(self.lead_max), 'static': self.static})
+                                      'lead_max': np.array(self.lead_max), 'static': self.static,
+                                      'lead_in_hours': np.array(self.lead_in_hours), 'members': np.array(self.members)})
 
     @classmethod
     def load(cls, path) -> 'ConditioningScales':
         "Scales written by `save`."
         z = load_npz(path)
-        return cls(z['mean'], z['std'], z['spread'], float(z['lead_max']), z['static'])
+        return cls(z['mean'], z['std'], z['spread'], float(z['lead_max']), z['static'], bool(z['lead_in_hours']),
+                   int(z['members']))
 
     def fingerprint(self) -> str:
         "SHA-256 of the scales and static channels."
         h = hashlib.sha256()
-        for a in (self.mean, self.std, self.spread, np.array(self.lead_max), self.static):
+        for a in (self.mean, self.std, self.spread, np.array([self.lead_max, self.lead_in_hours, self.members]),
+                  self.static):
             h.update(np.ascontiguousarray(a, np.float64).tobytes())
         return h.hexdigest()
 
@@ -101,21 +107,28 @@ def enrichment_conditioning(mean: np.ndarray, spread: np.ndarray, lead: float, s
     return np.concatenate([*parts, scales.static, lead_map]).astype(np.float32)
 
 # %% ../nbs/14a_flow_enrichment.ipynb #de2d42d3
+def check_ensembles(store: EnsembleStore, cases: list, conditioning_members: int) -> None:
+    "Refuse training cases with too few members for leave-one-out training with `conditioning_members` given."
+    need = conditioning_members + 3
+    small = next((c for c in cases if store.n_members(*c) < need), None)
+    if small: raise DataError(f'{store.data_dir}: {small[0]} lead time {small[1]} has {store.n_members(*small)} '
+                              f'members; leave-one-out training with conditioning_members={conditioning_members} '
+                              f'needs at least {need}: lower conditioning_members, or leave such forecasts out')
+
+
 class LeaveOneOut:
     "Training pairs of the enrichment flow: each member of a training ensemble given the statistics of the others."
     def __init__(self, store: EnsembleStore, cases: list, scales: ConditioningScales, conditioning_members: int = 0,
                  spread_floor: float = 0.05, cache_bytes: float = 2 ** 30):
         self.store, self.cases, self.scales, self.k = store, list(cases), scales, conditioning_members
-        small = [c for c in self.cases if store.n_members(*c) < conditioning_members + 3]
-        if small: raise DataError(f'{store.data_dir}: {small[0][0]} lead time {small[0][1]} has '
-                                  f'{store.n_members(*small[0])} members; leave-one-out training with '
-                                  f'conditioning_members={conditioning_members} needs at least '
-                                  f'{conditioning_members + 3}')
+        check_ensembles(store, self.cases, conditioning_members)
         self.items = [(c, m) for c in self.cases for m in range(store.n_members(*c))]
         self.floor, self.lead = spread_floor * scales.spread, lead_values(store)
         self.cache, self.cache_bytes = OrderedDict(), cache_bytes
 
-    def __len__(self) -> int: return len(self.items)
+    def __len__(self) -> int:
+        "Training targets: every member of every training case."
+        return len(self.items)
 
     def ensemble(self, case) -> np.ndarray:
         "The members of `case`, from the cache when there."
@@ -158,15 +171,16 @@ class FlowEnrichConfig(FlowRunSettings):
     spread_floor: float = option(0.05, 'floor of the ensemble spread, as a fraction of its typical value', gt=0)
 
     def problems(self) -> list[str]:
+        "What is wrong with the settings (`Settings` refuses them when anything is)."
         return super().problems() + (['data_dir is required'] if not self.data_dir else [])
 
 
 def _scales(cfg: FlowEnrichConfig, store: EnsembleStore, cases: list, static, info: DistInfo) -> ConditioningScales:
     "The run's scales, fitted and saved with the settings by rank 0 when missing, then read by every rank."
     path = Path(cfg.output_dir) / SCALES_FILE
-    if info.is_main:
-        if not path.is_file(): ConditioningScales.fit(store, cases, static).save(path)
+    if info.is_main:                           # the settings first: scales never stand without the run they belong to
         cfg.save(Path(cfg.output_dir) / 'config.yaml')
+        if not path.is_file(): ConditioningScales.fit(store, cases, static).save(path)
     barrier(info)
     return ConditioningScales.load(path)
 
@@ -181,6 +195,7 @@ def flow_enrichment_trainer(cfg: FlowEnrichConfig, info: DistInfo | None = None,
     shape = store.member(*cases[0], 0).shape[-2:]
     check_field_size(shape, cfg.channels, cfg.data_dir)
     static = static_channels(load_npy(cfg.static_file) if cfg.static_file else None, shape)
+    check_ensembles(store, cases, cfg.conditioning_members)                  # all checked before anything is written
     scales = _scales(cfg, store, cases, static, info)
     pairs = LeaveOneOut(store, cases, scales, cfg.conditioning_members, cfg.spread_floor)
     n_vars = len(cfg.var_names)
@@ -202,7 +217,9 @@ class EnrichmentFlow:
         cfg = FlowEnrichConfig.from_dict(ck['settings'], str(run_dir))
         return cls(net, ConditioningScales.load(Path(run_dir) / SCALES_FILE), cfg)
 
-    def device(self) -> torch.device: return next(self.velocity.parameters()).device
+    def device(self) -> torch.device:
+        "Where the network is."
+        return next(self.velocity.parameters()).device
 
     def identity(self) -> dict:
         "Fingerprints of what the members depend on besides the weights: the run's settings and its scales."
@@ -222,7 +239,7 @@ def sample(self: EnrichmentFlow, real: np.ndarray, lead: float, n: int, seed: in
     if len(static) and real.shape[-2:] != static.shape[1:]:
         raise DataError(f'members of {real.shape[-2]}x{real.shape[-1]} points; the flow was trained on '
                         f'{static.shape[1]}x{static.shape[2]}')
-    if len(real) < max(k, 2): raise DataError(f'{len(real)} real members: the flow needs at least {max(k, 2)}')
+    if len(real) < k + 2: raise DataError(f'{len(real)} real members: this flow needs at least {k + 2}')
     mean, spread = ensemble_moments(real, self.config.spread_floor * self.scales.spread)
     gen = torch.Generator().manual_seed(seed)
     noise = torch.randn(n, *real.shape[1:], generator=gen)
@@ -242,7 +259,15 @@ def enrich_with_flow(flow: EnrichmentFlow, store: EnsembleStore, cases: list, ou
     "Draw `n_samples` new members of every case of `cases` into `out_dir`, skipping cases done; returns the files."
     if list(store.var_names) != list(flow.config.var_names):
         raise DataError(f'{store.data_dir}: variables {store.var_names}, the flow was trained on '
-                        f'{flow.config.var_names}')
+                        f'{flow.config.var_names}: give --var_names {",".join(flow.config.var_names)}')
+    if (store.lead_hours() is not None) != flow.scales.lead_in_hours:
+        unit = 'hours (lead_times.csv)' if flow.scales.lead_in_hours else 'indices (no lead_times.csv)'
+        raise DataError(f'{store.data_dir}: the flow learned lead times in {unit}, this data set gives the other: '
+                        'give it the lead_times.csv of the training data, or remove it')
+    sizes = sorted({store.n_members(*c) for c in cases})
+    if sizes != [flow.scales.members]:
+        warnings.warn(f'{store.data_dir}: ensembles of {sizes} members; the flow learned from ensembles of '
+                      f'{flow.scales.members}: its members are calibrated for that size')
     missing = sorted(set(cases) - set(store.cases()))
     if missing: raise DataError(f'{store.data_dir}: no samples for {missing[0][0]} lead time {missing[0][1]}')
     lead = lead_values(store)

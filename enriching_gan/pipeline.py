@@ -780,7 +780,8 @@ def _case_sets(store: EnsembleStore, case, inverted: Path, enriched: dict, dress
     real = store.ensemble(*case)
     sets = {'real': real, 'reconstruction': load_case(inverted, case)['reconstruction_physical']}
     sets.update({name: load_case(d, case)['members'] for name, d in enriched.items()})
-    if 'flow' in sets: sets['flow_with_real'] = np.concatenate([real, sets['flow'][:n_samples - len(real)]])
+    if 'flow' in sets and n_samples > len(real):
+        sets['flow_with_real'] = np.concatenate([real, sets['flow'][:n_samples - len(real)]])
     sets['dressing'] = dressing_members(real, n_samples, dressing_c, member_seed(seed, *case, 0))
     sets['ideal'] = truth.fresh(*case, n_samples)
     return sets

@@ -35,6 +35,14 @@ def torchrun(*args) -> list[str]:
     return [sys.executable, '-m', 'torch.distributed.run', *args]
 
 
+def run_cli(*args, ranks: int = 1, timeout: float = 600) -> subprocess.CompletedProcess:
+    "`python -m enriching_gan.cli ARGS` (under torchrun with `ranks` > 1 processes), one thread each, output captured."
+    args = ['-m', 'enriching_gan.cli', *map(str, args)]
+    cmd = [sys.executable, *args] if ranks == 1 else torchrun('--standalone', f'--nproc_per_node={ranks}', *args)
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+
+
 def children(pid: int) -> list[int]:
     "Direct child processes of `pid` (Linux /proc)."
     path = Path(f'/proc/{pid}/task/{pid}/children')

@@ -1,22 +1,14 @@
 """`enriching-gan debias train | validate | infer` on a synthetic source with a known bias; inference split over 2 ranks."""
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import zarr
 
-from conftest import torchrun
-
-CLI = [sys.executable, '-m', 'enriching_gan.cli', 'debias']
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
+from conftest import run_cli
 
 
 def run(*args, ranks: int = 1):
-    cmd = [*CLI, *map(str, args)] if ranks == 1 else torchrun('--standalone', f'--nproc_per_node={ranks}', '-m', 'enriching_gan.cli',
-                                                                'debias', *map(str, args))
-    return subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
+    "`enriching-gan debias ARGS`."
+    return run_cli('debias', *args, ranks=ranks)
 
 
 @pytest.fixture(scope='module')

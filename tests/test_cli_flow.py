@@ -1,22 +1,9 @@
 """`enriching-gan train-flow` and `enrich --method flow` as users launch them: training on 2 gloo ranks, sampling on one
 rank and on two (the same members), the CF export, and the one-line refusals."""
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
-from conftest import torchrun
-
-CLI = ['-m', 'enriching_gan.cli']
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
-
-
-def run(*args, ranks: int = 1):
-    args = [*CLI, *map(str, args)]
-    cmd = [sys.executable, *args] if ranks == 1 else torchrun('--standalone', f'--nproc_per_node={ranks}', *args)
-    return subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
+from conftest import run_cli as run
 
 
 @pytest.fixture(scope='module')
