@@ -39,20 +39,20 @@ from .metrics import Evaluation, evaluate_run
 from .networks import Generator
 from .perturbation import PerturbationConfig, check_codes, enrich_ensembles, inversion_identity
 from .plots import write_report
-from .settings import Settings, ignored, option
+from .settings import Settings, field_default, ignored, option
 from .synthetic import LEAD_TIMES, STATIC_FILE, SyntheticTruth, make_synthetic_dataset
 from .train import TrainConfig, train
 from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, tuning_case
 
 # %% auto #0
-__all__ = ['CASE_FILE', 'CASE_ARRAYS', 'BENCHMARK_VARIANTS', 'INVERSION_KEYS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE',
-           'CaseSelection', 'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of',
-           'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings',
-           'tuned_strengths', 'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export',
-           'EvaluateSettings', 'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings',
-           'synth', 'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate',
-           'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'run_benchmark', 'DemoScale', 'headline_table',
-           'DemoSettings', 'demo']
+__all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'BENCHMARK_VARIANTS', 'INVERSION_KEYS', 'DEMO_SCALES', 'TRAIN_STATS',
+           'HEADLINE', 'CaseSelection', 'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for',
+           'latent_stats_of', 'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune',
+           'EnrichSettings', 'tuned_strengths', 'enrich_settings', 'enrich', 'case_files', 'npz_shape',
+           'ExportSettings', 'export', 'EvaluateSettings', 'analyses_truth', 'evaluate_and_report', 'headline_scores',
+           'evaluate', 'SynthSettings', 'synth', 'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse',
+           'ValidateSettings', 'debias_validate', 'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'run_benchmark',
+           'DemoScale', 'headline_table', 'DemoSettings', 'demo']
 
 # %% ../nbs/20_pipeline.ipynb #803cca76
 def _date_problem(name: str, value) -> list[str]:
@@ -288,6 +288,11 @@ def tune(s: TuneSettings, progress: bool = True) -> TuningResult:
                           job.store.normaliser, identity, progress, job.info)
 
 # %% ../nbs/20_pipeline.ipynb #75e3d7a5
+GAN_ROUTE_ONLY = ({f.name for f in fields(PerturbationConfig)} - {'N_samples', 'seed'}) | {
+    'ckpt_dir', 'data_dir', 'beta_dir', 'betas_alphas_step', 'invstep', 'stat_dir', 'mean_file', 'max_file',
+    'eigen_dir', 'Shape'}   # what enrich --method flow does not use
+
+
 @dataclass
 class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
     "Settings of `enriching-gan enrich` (the original main_perturbation.py), by the GAN route or the flow route."
@@ -322,6 +327,13 @@ class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
         out = super().problems() + _required(self, ('flow_dir', 'real_data_dir', 'output_dir'))
         if self.crop_indexes: out.append('crop_indexes is the window of a generator: the flow enriches whole fields')
         return out
+
+    def ignored_notices(self) -> list[str]:
+        "Besides the original flags that do nothing: with the flow route, each setting of the GAN route given."
+        out = super().ignored_notices()
+        if self.method != 'flow': return out
+        given = [f.name for f in fields(self) if f.name in GAN_ROUTE_ONLY and getattr(self, f.name) != field_default(f)]
+        return out + [f'--{name} has no effect with --method flow: it is a setting of the GAN route' for name in given]
 
     def destination(self) -> Path:
         "Where the enriched members go."

@@ -20,7 +20,7 @@ from .files import InputError, atomic_write
 
 # %% auto #0
 __all__ = ['ALIAS_DEST', 'SettingsError', 'option', 'ignored', 'parse_text', 'coerce', 'Settings', 'read_yaml_mapping',
-           'add_arguments', 'values_from_flags']
+           'field_default', 'add_arguments', 'values_from_flags']
 
 # %% ../nbs/01_settings.ipynb #24397185
 class SettingsError(InputError):
@@ -216,9 +216,16 @@ def read_yaml_mapping(path) -> dict:
     return d
 
 # %% ../nbs/01_settings.ipynb #bdaca8b3
+def field_default(f: dataclasses.Field):
+    "The default value of a settings field (a fresh one where it is mutable); `dataclasses.MISSING` where it has none."
+    if f.default is not dataclasses.MISSING: return f.default
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING
+
+
 def _default_text(f: dataclasses.Field) -> str:
-    if f.default is not dataclasses.MISSING: return repr(f.default) if isinstance(f.default, str) else str(f.default)
-    return str(f.default_factory()) if f.default_factory is not dataclasses.MISSING else 'required'
+    value = field_default(f)
+    if value is dataclasses.MISSING: return 'required'
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 ALIAS_DEST = 'alias:'   # argparse destination of an original name, kept apart so that a setting given twice is seen

@@ -36,8 +36,10 @@ def test_two_ranks_draw_the_members_of_one(trained):
     for ranks in (1, 2):
         r = run('enrich', '--method', 'flow', '--flow_dir', root / 'run', '--real_data_dir', data, '--output_dir',
                 root / f'enriched{ranks}', '--date_start', '2024-02-05', '--N_samples', 10, '--flow_steps', 3,
-                '--batch', 4, '--device', 'cpu', *(['--format', 'zarr'] if ranks == 1 else []), ranks=ranks)
+                '--batch', 4, '--device', 'cpu', *(['--format', 'zarr', '--decode', 'direct'] if ranks == 1 else []),
+                ranks=ranks)
         assert r.returncode == 0 and '(flow route)' in r.stdout, r.stderr[-3000:]
+        assert ('--decode has no effect with --method flow' in r.stderr) == (ranks == 1)
     for case in (('2024-02-05', 0), ('2024-02-05', 1)):
         one, two = (load_case(root / f'enriched{n}', case)['members'] for n in (1, 2))
         assert one.shape == (10, 3, 16, 16)
