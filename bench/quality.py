@@ -33,7 +33,7 @@ def main():
     p.add_argument('--lead_times', type=int, nargs='+', default=[3, 12, 24, 45])
     p.add_argument('--variants', nargs='*', default=['direct', 'fresh_noise', 'shared_pca'],
                    choices=list(BENCHMARK_VARIANTS)[1:], help='options of the method scored beside the default; '
-                   'vector_noise and mae_std invert again (about 5 min each)')
+                   'vector_noise and mse invert again (about 9 min each on 2 cores)')
     p.add_argument('--invstep', type=int, default=300)
     p.add_argument('--tune_steps', type=int, default=100)
     p.add_argument('--truths', type=int, default=32)

@@ -143,10 +143,12 @@ def outlier_fraction(ens: np.ndarray, obs: np.ndarray) -> np.ndarray:
     return out.reshape(len(truths), ens.shape[1], -1).mean((0, 2))
 
 
-def spread_log_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    "Mean over points of |log(σ_a / σ_b)| per variable of the sets (N, V, …), σ the standard deviation per point."
+def spread_log_error(a: np.ndarray, b: np.ndarray, floor: float = 0.01) -> np.ndarray:
+    """Mean over points of |log(σ_a / σ_b)| per variable of the sets (N, V, …), σ the standard deviation per point,
+    both floored at `floor` times b's mean σ of that variable (points where b has no spread count, boundedly)."""
     sa, sb = np.asarray(a).std(0, ddof=1), np.asarray(b).std(0, ddof=1)
-    r = np.abs(np.log(np.maximum(sa, 1e-12) / np.maximum(sb, 1e-12)))
+    least = floor * sb.reshape(sb.shape[0], -1).mean(1).reshape(-1, *[1] * (sb.ndim - 1))
+    r = np.abs(np.log(np.maximum(sa, least) / np.maximum(sb, least)))
     return r.reshape(r.shape[0], -1).mean(1)
 
 # %% ../nbs/13_metrics.ipynb #f9477834

@@ -22,8 +22,8 @@ from .settings import Settings, option
 
 # %% auto #0
 __all__ = ['SAMPLE_RULES', 'ORIGINAL_RULE_NAMES', 'DECODINGS', 'NOISE_MAPS', 'PCA_DIRECTIONS', 'ensemble_sqrt_covariance',
-           'PerturbationConfig', 'perturb_codes', 'noise_maps_for', 'decode_members', 'check_codes', 'enrich_case',
-           'inversion_identity', 'enrich_ensembles']
+           'PerturbationConfig', 'perturb_codes', 'noise_maps_for', 'spread_cap', 'decode_members', 'check_codes',
+           'enrich_case', 'inversion_identity', 'enrich_ensembles']
 
 # %% ../nbs/11_perturbation.ipynb #5c4af81a
 def ensemble_sqrt_covariance(codes: torch.Tensor) -> torch.Tensor:
@@ -60,6 +60,9 @@ class PerturbationConfig(Settings):
                              'fresh (new random maps, as the original)', choices=NOISE_MAPS)
     pca_direction: str = option('per_layer', 'style_mixed_pca: a whitened direction per layer, or one shared by '
                                 'all the PCA layers (the original)', choices=PCA_DIRECTIONS)
+    residual_cap: float | None = option(1., 'residual decoding: at each point, shrink the generator\'s changes where '
+                                        'their rms over the new members exceeds this many times the real '
+                                        'ensemble\'s spread there (None: no cap)', gt=0)
     N_samples: int = option(120, 'new members per ensemble', ge=1)
     conditioning_members: int | None = option(None, 'real members whose codes define the perturbations (a random '
                                               'subset per case; None: all)', ge=2, aliases=('N_conditioners',))
@@ -138,6 +141,14 @@ def _synthesise(g: Generator, codes: torch.Tensor, noises: list[torch.Tensor], b
                       for i in range(0, len(codes), batch)])
 
 
+def spread_cap(change: torch.Tensor, real: torch.Tensor, cap: float) -> torch.Tensor:
+    """Factor (V, H, W) in (0, 1] on the generator's changes `change` (n, V, H, W) of a case so that their rms over
+    the new members stays within `cap` times the spread of the real ensemble `real` (N, V, H, W) at every point."""
+    rms = change.square().mean(0).sqrt()
+    limit = cap * (real.std(0) if len(real) > 1 else torch.zeros_like(rms))
+    return torch.where(rms > limit, limit / rms.clamp_min(1e-12), torch.ones_like(rms))
+
+
 def decode_members(g: Generator, new: torch.Tensor, source: torch.Tensor, codes: torch.Tensor, inversion: dict,
                    cfg: PerturbationConfig, gen: torch.Generator, real: torch.Tensor | None = None,
                    batch: int = 64) -> torch.Tensor:
@@ -155,7 +166,9 @@ def decode_members(g: Generator, new: torch.Tensor, source: torch.Tensor, codes:
     used = torch.unique(source)
     base = torch.zeros_like(real)
     base[used] = _synthesise(g, codes[used], [m[used] for m in own_maps], batch).to(real.dtype)
-    return real[source] + fields_ - base[source]
+    change = fields_ - base[source]
+    if cfg.residual_cap is not None: change = change * spread_cap(change, real, cfg.residual_cap)
+    return real[source] + change
 
 # %% ../nbs/11_perturbation.ipynb #41768ddb
 def _case_generator(seed: int, date: str, lead_time: int) -> torch.Generator:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import sys
@@ -45,14 +46,14 @@ from .train import TrainConfig, train
 from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, tuning_case
 
 # %% auto #0
-__all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'BENCHMARK_VARIANTS', 'INVERSION_KEYS', 'DEMO_SCALES', 'TRAIN_STATS',
-           'HEADLINE', 'CaseSelection', 'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for',
-           'latent_stats_of', 'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune',
-           'EnrichSettings', 'tuned_strengths', 'enrich_settings', 'enrich', 'case_files', 'npz_shape',
-           'ExportSettings', 'export', 'EvaluateSettings', 'analyses_truth', 'evaluate_and_report', 'headline_scores',
-           'evaluate', 'SynthSettings', 'synth', 'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse',
-           'ValidateSettings', 'debias_validate', 'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'run_benchmark',
-           'DemoScale', 'headline_table', 'DemoSettings', 'demo']
+__all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'PREDICTIVE_INFLATION', 'BENCHMARK_VARIANTS', 'INVERSION_KEYS',
+           'TUNING_ONLY_KEYS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection', 'GeneratorSource',
+           'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of', 'prepare', 'InvertSettings', 'invert',
+           'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings', 'tuned_strengths', 'enrich_settings', 'enrich',
+           'case_files', 'npz_shape', 'ExportSettings', 'export', 'EvaluateSettings', 'analyses_truth',
+           'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth', 'StatsSettings',
+           'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate', 'InferSettings',
+           'debias_infer', 'BenchmarkProtocol', 'run_benchmark', 'DemoScale', 'headline_table', 'DemoSettings', 'demo']
 
 # %% ../nbs/20_pipeline.ipynb #803cca76
 def _date_problem(name: str, value) -> list[str]:
@@ -725,10 +726,14 @@ def debias_infer(s: InferSettings, progress: bool = True) -> Path:
     return infer(model, source, cases, s.output_dir, s.sampling(), progress, info)
 
 # %% ../nbs/20_pipeline.ipynb #0c9a07ef
+PREDICTIVE_INFLATION = round(math.sqrt(1 + 1 / 16) - 1, 4)   # spread of a new member about the mean of 16 members
 BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noise': {'noise_maps': 'fresh'},
-                      'shared_pca': {'pca_direction': 'shared'}, 'vector_noise': {'noise_scale': 'vector'},
-                      'mae_std': {'loss': 'mae_std'}}   # the last two change the inversion: they invert again
+                      'shared_pca': {'pca_direction': 'shared'}, 'no_cap': {'residual_cap': None},
+                      'predictive_spread': {'inflation': PREDICTIVE_INFLATION},
+                      'no_inflation': {'inflation': 0.}, 'vector_noise': {'noise_scale': 'vector'},
+                      'mse': {'loss': 'mse'}}   # the last two change the inversion: they invert again
 INVERSION_KEYS = {f.name for f in fields(InversionConfig)}
+TUNING_ONLY_KEYS = {f.name for f in fields(TuningConfig)} - {f.name for f in fields(EnrichSettings)}
 
 
 @dataclass
@@ -759,10 +764,11 @@ def _enrich_variant(name: str, common: dict, split: dict, out: Path, p: Benchmar
     variant changes the inversion); returns its enriched directory."""
     inverted = _invert_for(name, common, split, out, p, progress)
     method = {**{k: v for k, v in BENCHMARK_VARIANTS[name].items() if k not in INVERSION_KEYS}, 'seed': p.seed}
+    perturbation = {k: v for k, v in method.items() if k not in TUNING_ONLY_KEYS}
     tune(TuneSettings.from_dict({**common, **method, 'fake_data_dir': str(inverted), 'output_dir': str(out / 'tuned' / name),
                                  'date_start': split['tune'][0], 'date_stop': split['tune'][-1],
                                  'steps': p.tune_steps, 'N_samples': p.n_samples}), progress)
-    enrich(enrich_settings({**common, **method, 'data_dir': str(inverted), 'beta_dir': str(out / 'tuned' / name),
+    enrich(enrich_settings({**common, **perturbation, 'data_dir': str(inverted), 'beta_dir': str(out / 'tuned' / name),
                             'output_dir': str(out / 'enriched' / name), 'date_start': split['evaluate'][0],
                             'date_stop': split['evaluate'][-1], 'N_samples': p.n_samples}), progress)
     return out / 'enriched' / name
