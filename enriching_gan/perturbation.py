@@ -143,10 +143,11 @@ def _synthesise(g: Generator, codes: torch.Tensor, noises: list[torch.Tensor], b
 
 def spread_cap(change: torch.Tensor, real: torch.Tensor, cap: float) -> torch.Tensor:
     """Factor (V, H, W) in (0, 1] on the generator's changes `change` (n, V, H, W) of a case so that their rms over
-    the new members stays within `cap` times the spread of the real ensemble `real` (N, V, H, W) at every point."""
+    the new members stays within `cap` times the spread of the real ensemble `real` (N, V, H, W) at every point; a
+    single real member has no spread to compare with, and nothing is capped."""
     rms = change.square().mean(0).sqrt()
-    limit = cap * (real.std(0) if len(real) > 1 else torch.zeros_like(rms))
-    return torch.where(rms > limit, limit / rms.clamp_min(1e-12), torch.ones_like(rms))
+    if len(real) < 2: return torch.ones_like(rms)
+    return (cap * real.std(0) / rms.clamp_min(1e-12)).clamp(max=1.)
 
 
 def decode_members(g: Generator, new: torch.Tensor, source: torch.Tensor, codes: torch.Tensor, inversion: dict,
