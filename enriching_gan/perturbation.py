@@ -22,8 +22,8 @@ from .settings import Settings, option
 
 # %% auto #0
 __all__ = ['SAMPLE_RULES', 'ORIGINAL_RULE_NAMES', 'DECODINGS', 'NOISE_MAPS', 'PCA_DIRECTIONS', 'ensemble_sqrt_covariance',
-           'PerturbationConfig', 'perturb_codes', 'noise_maps_for', 'spread_cap', 'decode_members', 'check_codes',
-           'enrich_case', 'inversion_identity', 'enrich_ensembles']
+           'PerturbationConfig', 'perturb_codes', 'noise_maps_for', 'centre_by_source', 'spread_cap', 'decode_members',
+           'check_codes', 'enrich_case', 'inversion_identity', 'enrich_ensembles']
 
 # %% ../nbs/11_perturbation.ipynb #5c4af81a
 def ensemble_sqrt_covariance(codes: torch.Tensor) -> torch.Tensor:
@@ -63,6 +63,12 @@ class PerturbationConfig(Settings):
     residual_cap: float | None = option(1., 'residual decoding: at each point, shrink the generator\'s changes where '
                                         'their rms over the new members exceeds this many times the real '
                                         'ensemble\'s spread there (None: no cap)', gt=0)
+    centre_changes: bool = option(True, 'residual decoding: remove from the generator\'s changes their mean over '
+                                  'the new members of each source member (the variance kept), so that the new '
+                                  'members keep the real ensemble\'s mean')
+    variable_scales: list[float] | None = option(None, 'residual decoding: a factor on the generator\'s changes of '
+                                                 'each variable, in the order of the data (None: 1); tuned with the '
+                                                 'strengths', gt=0)
     N_samples: int = option(120, 'new members per ensemble', ge=1)
     conditioning_members: int | None = option(None, 'real members whose codes define the perturbations (a random '
                                               'subset per case; None: all)', ge=2, aliases=('N_conditioners',))
@@ -73,6 +79,9 @@ class PerturbationConfig(Settings):
     def __post_init__(self):
         self.sample_rule = ORIGINAL_RULE_NAMES.get(self.sample_rule, self.sample_rule)
         super().__post_init__()
+        if self.variable_scales is not None and self.decode != 'residual':
+            raise InputError('variable_scales scale the changes of the residual decoding: use --decode residual, or '
+                             'leave variable_scales unset')
 
     def layer_vectors(self, n_latent: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         "(alphas, betas, style mask) as tensors of length `n_latent`, checked against the generator's style layers."
@@ -84,6 +93,14 @@ class PerturbationConfig(Settings):
                 raise InputError(f'{name} has {len(v)} values, the generator has {n_latent} style layers')
             out.append(torch.tensor(v, dtype=torch.float32))
         return tuple(out)
+
+    def scale_vector(self, n_vars: int) -> torch.Tensor:
+        "The factors on the generator's changes of `n_vars` variables, checked against the data's variables."
+        if self.variable_scales is None: return torch.ones(n_vars)
+        if len(self.variable_scales) != n_vars:
+            raise InputError(f'variable_scales has {len(self.variable_scales)} values, the data have {n_vars} '
+                             'variables')
+        return torch.tensor(self.variable_scales, dtype=torch.float32)
 
     def perturbation_settings(self) -> dict:
         "The settings of the perturbation alone (what an enrichment records in its manifest)."
@@ -141,6 +158,17 @@ def _synthesise(g: Generator, codes: torch.Tensor, noises: list[torch.Tensor], b
                       for i in range(0, len(codes), batch)])
 
 
+def centre_by_source(change: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
+    """The generator's changes `change` (n, V, H, W) less their mean over the new members of the same source member
+    (`source`, n), scaled by √(k/(k−1)) for a source member with k new members so that their variance is kept; the
+    change of a source member's only new member has no mean to remove and stays as it is."""
+    shape = (-1,) + (1,) * (change.ndim - 1)
+    k = torch.bincount(source)[source].to(change.dtype).view(shape)
+    sums = torch.zeros((int(source.max()) + 1, *change.shape[1:]), dtype=change.dtype, device=change.device)
+    mean = sums.index_add(0, source, change)[source] / k
+    return torch.where(k > 1, (change - mean) * (k / (k - 1).clamp_min(1)).sqrt(), change)
+
+
 def spread_cap(change: torch.Tensor, real: torch.Tensor, cap: float) -> torch.Tensor:
     """Factor (V, H, W) in (0, 1] on the generator's changes `change` (n, V, H, W) of a case so that their rms over
     the new members stays within `cap` times the spread of the real ensemble `real` (N, V, H, W) at every point; a
@@ -152,10 +180,11 @@ def spread_cap(change: torch.Tensor, real: torch.Tensor, cap: float) -> torch.Te
 
 def decode_members(g: Generator, new: torch.Tensor, source: torch.Tensor, codes: torch.Tensor, inversion: dict,
                    cfg: PerturbationConfig, gen: torch.Generator, real: torch.Tensor | None = None,
-                   batch: int = 64) -> torch.Tensor:
+                   batch: int = 64, scales: torch.Tensor | None = None) -> torch.Tensor:
     """Normalised fields of the new codes `new` (n, L, D) whose sources are the rows `source` of the case's codes
     `codes` (N, L, D), following `cfg.decode` and `cfg.noise_maps`; `real` (N, V, H, W): the normalised real members,
-    needed by the residual decoding."""
+    needed by the residual decoding; `scales` (V): the factors on the changes of each variable, instead of
+    `cfg.variable_scales` (differentiable)."""
     everyone = torch.arange(len(codes), device=codes.device)
     own_maps = noise_maps_for(g, inversion, everyone, gen)          # each real member's maps, drawn once when missing
     maps = ([m[source] for m in own_maps] if cfg.noise_maps == 'source'
@@ -168,6 +197,9 @@ def decode_members(g: Generator, new: torch.Tensor, source: torch.Tensor, codes:
     base = torch.zeros_like(real)
     base[used] = _synthesise(g, codes[used], [m[used] for m in own_maps], batch).to(real.dtype)
     change = fields_ - base[source]
+    if cfg.centre_changes: change = centre_by_source(change, source)
+    scales = cfg.scale_vector(real.shape[1]) if scales is None else scales
+    change = change * scales.to(change).view(1, -1, 1, 1)
     if cfg.residual_cap is not None: change = change * spread_cap(change, real, cfg.residual_cap)
     return real[source] + change
 

@@ -729,6 +729,8 @@ def debias_infer(s: InferSettings, progress: bool = True) -> Path:
 PREDICTIVE_INFLATION = round(math.sqrt(1 + 1 / 16) - 1, 4)   # spread of a new member about the mean of 16 members
 BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noise': {'noise_maps': 'fresh'},
                       'shared_pca': {'pca_direction': 'shared'}, 'no_cap': {'residual_cap': None},
+                      'no_centring': {'centre_changes': False}, 'shared_scale': {'per_variable': False},
+                      'uncentred_one_scale': {'centre_changes': False, 'per_variable': False},
                       'predictive_spread': {'inflation': PREDICTIVE_INFLATION},
                       'no_inflation': {'inflation': 0.}, 'vector_noise': {'noise_scale': 'vector'},
                       'mse': {'loss': 'mse'}}   # the last two change the inversion: they invert again

@@ -25,8 +25,8 @@ from .perturbation import PerturbationConfig, decode_members, perturb_codes
 from .settings import Settings, ignored, option
 
 # %% auto #0
-__all__ = ['TRACKS', 'TUNING_SUBDIR', 'TuningConfig', 'cosine_lr', 'logit', 'ensemble_losses', 'TuningResult', 'StrengthTuner',
-           'tuning_case', 'tune_strengths']
+__all__ = ['TRACKS', 'ADAM_STATE', 'TUNING_SUBDIR', 'TuningConfig', 'cosine_lr', 'logit', 'ensemble_losses', 'TuningResult',
+           'StrengthTuner', 'tuning_case', 'tune_strengths']
 
 # %% ../nbs/12_tuning.ipynb #53c10966
 @dataclass
@@ -41,6 +41,8 @@ class TuningConfig(Settings):
     inflation: float = option(0.2, 'target spread = (1 + inflation) x real spread (0.2: the original command '
                               'line\'s, and the best of the benchmark)', gt=-1, aliases=('inflate',))
     wind_speed: bool = option(False, 'wind speed (m/s) instead of u and v in the loss', aliases=('convert_ff_t',))
+    per_variable: bool = option(True, 'residual decoding: also fit a factor per variable on the generator\'s changes '
+                                '(variable_scales); false: the given factors stay as they are')
     beta_max: float = option(2., 'largest strength beta the sigmoid allows', gt=0)
     beta_rule: str = option('sigmoid', 'parameterisation of the strengths (sigmoid of logits, as the original)',
                             choices=('sigmoid',))
@@ -100,7 +102,8 @@ class TuningResult:
     "Tuned strengths and the tracks of the optimisation."
     alphas: np.ndarray
     betas: np.ndarray
-    tracks: dict   # name -> array over steps: loss, bias, spread (raw and EMA), alphas, betas (EMA), lr
+    tracks: dict   # name -> array over steps: loss, bias, spread (raw and EMA), alphas, betas, scales (EMA), lr
+    scales: np.ndarray | None = None   # the factor per variable on the generator's changes (residual decoding)
 
 
 def _draw_seed(seed: int, step: int, case: int) -> int:
@@ -109,11 +112,23 @@ def _draw_seed(seed: int, step: int, case: int) -> int:
 
 
 TRACKS = ('loss', 'bias', 'spread', 'loss_ema', 'alphas_ema', 'betas_ema', 'lr')
+ADAM_STATE = ('step', 'exp_avg', 'exp_avg_sq')
 TUNING_SUBDIR = 'tuning'   # where tuned strengths go by default: beside the codes they were tuned on
 
 
+def _start_logits(start: PerturbationConfig, n_latent: int, beta_max: float,
+                  n_vars: int | None = None) -> dict[str, torch.Tensor]:
+    """Logits of the strengths `start` sets: a (alphas), b (betas) and, given `n_vars`, c (the log of the factors per
+    variable)."""
+    a0, b0, _ = start.layer_vectors(n_latent)
+    out = {'a': logit(a0.clamp(1e-3, 1 - 1e-3)), 'b': logit((b0 / beta_max).clamp(1e-3, 1 - 1e-3))}
+    if n_vars is not None: out['c'] = start.scale_vector(n_vars).log()
+    return out
+
+
 class StrengthTuner:
-    "Fits per-layer alphas and betas of a perturbation rule over inverted cases; its state can be saved and resumed."
+    """Fits the per-layer alphas and betas of a perturbation rule and, with the residual decoding, a factor per variable
+    on the generator's changes, over inverted cases; its state can be saved and resumed."""
     def __init__(self, g: Generator, stats: LatentStats, inversions: list[dict], base: PerturbationConfig,
                  cfg: TuningConfig, var_names, normaliser: Normaliser | None = None):
         if not inversions: raise InputError('tuning needs at least one inverted case')
@@ -121,26 +136,30 @@ class StrengthTuner:
         self.var_names = list(var_names)
         self.dev = next(g.parameters()).device
         g.requires_grad_(False)
-        a0, b0, _ = (PerturbationConfig() if cfg.start == 'ones' else base).layer_vectors(g.n_latent)
-        self.a = logit(a0.clamp(1e-3, 1 - 1e-3)).to(self.dev).requires_grad_(True)
-        self.b = logit((b0 / cfg.beta_max).clamp(1e-3, 1 - 1e-3)).to(self.dev).requires_grad_(True)
-        self.opt = torch.optim.Adam([self.a, self.b], lr=cfg.lr)
-        self.step, self.ema, self.tracks = 0, None, {k: [] for k in TRACKS}
+        start = PerturbationConfig(decode=base.decode) if cfg.start == 'ones' else base
+        fit_scales = cfg.per_variable and base.decode == 'residual'
+        logits = _start_logits(start, g.n_latent, cfg.beta_max, inversions[0]['real'].shape[1] if fit_scales else None)
+        self.logits = {k: v.to(self.dev).requires_grad_(True) for k, v in logits.items()}
+        self.opt = torch.optim.Adam(list(self.logits.values()), lr=cfg.lr)
+        self.track_names = TRACKS + (('scales_ema',) if 'c' in self.logits else ())
+        self.step, self.ema, self.tracks = 0, None, {k: [] for k in self.track_names}
 
-    def strengths(self, noise_std: float = 0., gen: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        "(alphas, betas) from the logits, with optional noise on the logits."
-        a, b = self.a, self.b
-        if noise_std > 0:
-            a = a + noise_std * torch.randn(a.shape, generator=gen).to(self.dev)
-            b = b + noise_std * torch.randn(b.shape, generator=gen).to(self.dev)
-        return torch.sigmoid(a), self.cfg.beta_max * torch.sigmoid(b)
+    def strengths(self, noise_std: float = 0., gen: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        "alphas, betas and (residual decoding) scales from the logits, with optional noise on the logits."
+        x = {k: v + noise_std * torch.randn(v.shape, generator=gen).to(self.dev) if noise_std > 0 else v
+             for k, v in self.logits.items()}
+        out = {'alphas': torch.sigmoid(x['a']), 'betas': self.cfg.beta_max * torch.sigmoid(x['b'])}
+        if 'c' in x: out['scales'] = x['c'].exp()
+        return out
 
-    def case_loss(self, inv: dict, alphas, betas, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        "(bias, spread) of one case with the given strengths."
+    def case_loss(self, inv: dict, strengths: dict, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        "(bias, spread) of one case with the given `strengths`."
         codes = torch.from_numpy(inv['wplus']).to(self.dev)
-        new, source = perturb_codes(codes, self.cfg.samples_per_case, self.base, self.g, self.stats, gen, alphas, betas)
+        new, source = perturb_codes(codes, self.cfg.samples_per_case, self.base, self.g, self.stats, gen,
+                                    strengths['alphas'], strengths['betas'])
         real = torch.from_numpy(inv['real']).to(self.dev)
-        fake = decode_members(self.g, new, source, codes, inv, self.base, gen, real, self.cfg.samples_per_case)
+        fake = decode_members(self.g, new, source, codes, inv, self.base, gen, real, self.cfg.samples_per_case,
+                              strengths.get('scales'))
         to_loss = lambda x: _loss_fields(x, self.var_names, self.normaliser, self.cfg.wind_speed)
         return ensemble_losses(to_loss(fake), to_loss(real), self.cfg.inflation)
 
@@ -148,22 +167,22 @@ class StrengthTuner:
         "Bias and spread errors averaged over all cases, at the current strengths, with a fixed draw."
         gen = torch.Generator().manual_seed(seed)
         with torch.no_grad():
-            alphas, betas = self.strengths()
-            losses = [self.case_loss(inv, alphas, betas, gen) for inv in self.inv]
+            strengths = self.strengths()
+            losses = [self.case_loss(inv, strengths, gen) for inv in self.inv]
         return {'bias': float(np.mean([float(b) for b, _ in losses])),
                 'spread': float(np.mean([float(s) for _, s in losses]))}
 
 # %% ../nbs/12_tuning.ipynb #5d9503a7
 @patch
-def _step_losses(self: StrengthTuner, pick: list[int], alphas, betas, info: DistInfo) -> tuple:
+def _step_losses(self: StrengthTuner, pick: list[int], strengths: dict, info: DistInfo) -> tuple:
     """(loss to differentiate, mean bias, mean spread) over the cases `pick`; each rank computes its share, the means
     are over all."""
-    cfg, zero = self.cfg, self.a.new_zeros(())
-    local = [self.case_loss(self.inv[i], alphas, betas,
-                            torch.Generator().manual_seed(_draw_seed(cfg.seed, self.step, i)))
+    cfg, zero = self.cfg, self.logits['a'].new_zeros(())
+    local = [self.case_loss(self.inv[i], strengths, torch.Generator().manual_seed(_draw_seed(cfg.seed, self.step, i)))
              for i in pick[info.rank::info.world_size]]
     sums = torch.stack([sum((b for b, _ in local), zero), sum((sp for _, sp in local), zero)])
-    loss = (cfg.lambda_bias * sums[0] + cfg.lambda_spread * sums[1]) / len(pick) + 0 * (self.a.sum() + self.b.sum())
+    every_logit = sum(p.sum() for p in self.logits.values())      # a rank without cases still has gradients
+    loss = (cfg.lambda_bias * sums[0] + cfg.lambda_spread * sums[1]) / len(pick) + 0 * every_logit
     totals = reduce_sum_(sums.detach().clone(), info)
     return loss, totals[0] / len(pick), totals[1] / len(pick)
 
@@ -175,21 +194,20 @@ def take_step(self: StrengthTuner, info: DistInfo) -> None:
     gen = torch.Generator().manual_seed(_draw_seed(cfg.seed, self.step, -1))
     lr = cosine_lr(self.step, cfg.steps, cfg.lr)
     for group in self.opt.param_groups: group['lr'] = lr
-    alphas, betas = self.strengths(cfg.param_noise * (1 - self.step / cfg.steps), gen)
+    strengths = self.strengths(cfg.param_noise * (1 - self.step / cfg.steps), gen)
     pick = torch.randperm(len(self.inv), generator=gen)[:cfg.cases_per_step].tolist()
-    loss, bias, spread = self._step_losses(pick, alphas, betas, info)
+    loss, bias, spread = self._step_losses(pick, strengths, info)
     self.opt.zero_grad(set_to_none=True)
     loss.backward()
-    for p in (self.a, self.b): reduce_sum_(p.grad, info)
+    for p in self.logits.values(): reduce_sum_(p.grad, info)
     self.opt.step()
     loss_v = cfg.lambda_bias * float(bias) + cfg.lambda_spread * float(spread)
     with torch.no_grad():
-        current = {'loss': loss_v, 'alphas': torch.sigmoid(self.a).cpu().numpy(),
-                   'betas': (cfg.beta_max * torch.sigmoid(self.b)).cpu().numpy()}
+        current = {'loss': loss_v, **{k: v.cpu().numpy() for k, v in self.strengths().items()}}
     self.ema = current if self.ema is None else {k: cfg.ema * self.ema[k] + (1 - cfg.ema) * current[k] for k in current}
-    for k, v in zip(TRACKS,
-                    (loss_v, float(bias), float(spread), self.ema['loss'], self.ema['alphas'], self.ema['betas'], lr)):
-        self.tracks[k].append(v)
+    values = {'loss': loss_v, 'bias': float(bias), 'spread': float(spread), 'lr': lr,
+              **{f'{k}_ema': v for k, v in self.ema.items()}}
+    for k in self.track_names: self.tracks[k].append(values[k])
     self.step += 1
 
 
@@ -204,7 +222,8 @@ def run(self: StrengthTuner, stop: int, progress: bool = True, info: DistInfo | 
 @patch
 def result(self: StrengthTuner) -> TuningResult:
     "The smoothed strengths (the moving average) and the tracks so far."
-    return TuningResult(self.ema['alphas'], self.ema['betas'], {k: np.asarray(v) for k, v in self.tracks.items()})
+    return TuningResult(self.ema['alphas'], self.ema['betas'], {k: np.asarray(v) for k, v in self.tracks.items()},
+                        self.ema.get('scales'))
 
 
 @patch
@@ -213,20 +232,20 @@ def fit(self: StrengthTuner, progress: bool = True, info: DistInfo | None = None
     the tracks."""
     self.run(self.cfg.steps, progress, info)
     with torch.no_grad():
-        self.a.copy_(logit(torch.as_tensor(self.ema['alphas'], device=self.dev)))
-        self.b.copy_(logit(torch.as_tensor(self.ema['betas'] / self.cfg.beta_max, device=self.dev)))
+        self.logits['a'].copy_(logit(torch.as_tensor(self.ema['alphas'], device=self.dev)))
+        self.logits['b'].copy_(logit(torch.as_tensor(self.ema['betas'] / self.cfg.beta_max, device=self.dev)))
+        if 'c' in self.logits: self.logits['c'].copy_(torch.as_tensor(self.ema['scales'], device=self.dev).log())
     return self.result()
 
 # %% ../nbs/12_tuning.ipynb #c6f3acf4
 @patch
 def state_arrays(self: StrengthTuner) -> dict[str, np.ndarray]:
     "The tuner's whole state as NumPy arrays."
-    out = {'step': np.array(self.step), 'a': self.a.detach().cpu().numpy(), 'b': self.b.detach().cpu().numpy(),
-           'ema_loss': np.array(self.ema['loss']), 'ema_alphas': self.ema['alphas'], 'ema_betas': self.ema['betas']}
-    for i, p in enumerate((self.a, self.b)):
+    out = {'step': np.array(self.step), **{f'ema_{k}': np.asarray(v) for k, v in self.ema.items()}}
+    for name, p in self.logits.items():
         st = self.opt.state[p]
-        out.update({f'adam{i}_step': st['step'].cpu().numpy(), f'adam{i}_exp_avg': st['exp_avg'].cpu().numpy(),
-                    f'adam{i}_exp_avg_sq': st['exp_avg_sq'].cpu().numpy()})
+        out[name] = p.detach().cpu().numpy()
+        out.update({f'adam_{name}_{k}': st[k].cpu().numpy() for k in ADAM_STATE})
     out.update({f'track_{k}': np.asarray(v) for k, v in self.tracks.items()})
     return out
 
@@ -235,13 +254,14 @@ def state_arrays(self: StrengthTuner) -> dict[str, np.ndarray]:
 def load_state(self: StrengthTuner, arrays: dict) -> None:
     "Take up the state saved by `state_arrays`."
     with torch.no_grad():
-        self.a.copy_(torch.from_numpy(arrays['a'])); self.b.copy_(torch.from_numpy(arrays['b']))
-    for i, p in enumerate((self.a, self.b)):
-        self.opt.state[p] = {k: torch.as_tensor(arrays[f'adam{i}_{k}']).to(self.dev if k != 'step' else 'cpu').clone()
-                             for k in ('step', 'exp_avg', 'exp_avg_sq')}
+        for name, p in self.logits.items(): p.copy_(torch.from_numpy(arrays[name]))
+    where = lambda k: 'cpu' if k == 'step' else self.dev                  # Adam keeps its step count on the CPU
+    for name, p in self.logits.items():
+        self.opt.state[p] = {k: torch.as_tensor(arrays[f'adam_{name}_{k}']).to(where(k)).clone() for k in ADAM_STATE}
     self.step = int(arrays['step'])
-    self.ema = {'loss': float(arrays['ema_loss']), 'alphas': arrays['ema_alphas'], 'betas': arrays['ema_betas']}
-    self.tracks = {k: list(arrays[f'track_{k}']) for k in TRACKS}
+    self.ema = {k[4:]: arrays[k] for k in arrays if k.startswith('ema_')}
+    self.ema['loss'] = float(self.ema['loss'])
+    self.tracks = {k: list(arrays[f'track_{k}']) for k in self.track_names}
 
 # %% ../nbs/12_tuning.ipynb #da4c1657
 def tuning_case(inversion_dir, case, invstep=None, real=None) -> dict:
@@ -285,8 +305,9 @@ def tune_strengths(g: Generator, stats: LatentStats, inversions: dict, base: Per
 
 def _write_tuned(out_dir: Path, base: PerturbationConfig, result: TuningResult) -> None:
     "`perturbation.yaml`, `tuning_tracks.npz`, `ema_alphas.npy`, `ema_betas.npy` of a tuning."
-    base.replace(alphas=[float(v) for v in result.alphas],
-                 betas=[float(v) for v in result.betas]).save(out_dir / 'perturbation.yaml')
+    scales = {} if result.scales is None else {'variable_scales': [float(v) for v in result.scales]}
+    base.replace(alphas=[float(v) for v in result.alphas], betas=[float(v) for v in result.betas],
+                 **scales).save(out_dir / 'perturbation.yaml')
     atomic_save_npz(out_dir / 'tuning_tracks.npz', result.tracks)
     atomic_save_npy(out_dir / 'ema_alphas.npy', result.tracks['alphas_ema'])
     atomic_save_npy(out_dir / 'ema_betas.npy', result.tracks['betas_ema'])

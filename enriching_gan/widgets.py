@@ -129,8 +129,9 @@ def layer_groups(n_latent: int, size: int) -> dict[str, list[int]]:
     return groups
 
 # %% ../nbs/19_widgets.ipynb #71cf6f2d
-def _slider(description: str, value: float, high: float, disabled: bool = False) -> widgets.FloatSlider:
-    return widgets.FloatSlider(value=value, min=0., max=high, step=0.01, description=description,
+def _slider(description: str, value: float, high: float, disabled: bool = False,
+            low: float = 0.) -> widgets.FloatSlider:
+    return widgets.FloatSlider(value=value, min=low, max=high, step=0.01, description=description,
                                continuous_update=False, disabled=disabled, readout_format='.2f',
                                style={'description_width': '90px'})
 
@@ -161,6 +162,9 @@ class PerturbationTuner:
                             for i in range(g.n_latent)]
         self.layer_beta = [_slider(f'β {i} ({layer_resolution(i, g.size)} px)', betas[i], beta_max)
                            for i in range(g.n_latent)]
+        residual = base.decode == 'residual'        # only the residual decoding has changes to scale per variable
+        self.variable_scale = [_slider(f'factor {v}', s, 3., not residual, low=0.05)
+                               for v, s in zip(self.var_names, base.scale_vector(len(self.var_names)).tolist())]
         self.expert = widgets.Checkbox(False, description='expert mode (one slider per style layer)')
         self.rule = widgets.Dropdown(options=SAMPLE_RULES, value=base.sample_rule, description='sample rule')
         self.n_samples = widgets.IntSlider(min(base.N_samples, 64), 4, 256, description='N_samples',
@@ -174,7 +178,7 @@ class PerturbationTuner:
         for k in self.groups:
             self.group_alpha[k].observe(lambda ch, k=k: self._set_group(k, self.layer_alpha, ch['new']), 'value')
             self.group_beta[k].observe(lambda ch, k=k: self._set_group(k, self.layer_beta, ch['new']), 'value')
-        for w in [*self.layer_alpha, *self.layer_beta, self.rule, self.n_samples, self.variable]:
+        for w in [*self.layer_alpha, *self.layer_beta, *self.variable_scale, self.rule, self.n_samples, self.variable]:
             w.observe(lambda _: self._changed(), 'value')
         self.expert.observe(lambda ch: self._show_expert(ch['new']), 'value')
         self.save_button.on_click(lambda _: self.save())
@@ -182,7 +186,8 @@ class PerturbationTuner:
                                    layout=widgets.Layout(display='none'))
         grouped = widgets.HBox([widgets.VBox(list(self.group_beta.values())),
                                 widgets.VBox(list(self.group_alpha.values()))])
-        self.widget = widgets.VBox([widgets.HBox([self.rule, self.n_samples, self.variable]), grouped, self.expert,
+        self.widget = widgets.VBox([widgets.HBox([self.rule, self.n_samples, self.variable]), grouped,
+                                    widgets.HBox(self.variable_scale), self.expert,
                                     self.layers, widgets.HBox([self.save_button, self.scores]), self.canvas.image])
         self.members = None
         self.update()
@@ -205,8 +210,10 @@ class PerturbationTuner:
 
     def config(self) -> PerturbationConfig:
         "The sliders' settings, on top of those the tuner started from (style mask, conditioning members, ...)."
+        scales = [round(s.value, 4) for s in self.variable_scale] if self.base.decode == 'residual' else None
         return self.base.replace(sample_rule=self.rule.value, alphas=[round(s.value, 4) for s in self.layer_alpha],
-                                 betas=[round(s.value, 4) for s in self.layer_beta], N_samples=self.n_samples.value)
+                                 betas=[round(s.value, 4) for s in self.layer_beta], N_samples=self.n_samples.value,
+                                 variable_scales=scales)
 
     def update(self) -> dict[str, float]:
         "Draw a new ensemble with the current settings, redraw the spread maps and the scores; returns the scores."

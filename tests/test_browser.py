@@ -26,6 +26,7 @@ from enriching_gan.checkpoints import load_checkpoint
 from enriching_gan.data import EnsembleStore, NormalisationConfig, Normaliser
 from enriching_gan.inversion import latent_stats_for
 from enriching_gan.jobs import load_case
+from enriching_gan.perturbation import PerturbationConfig
 from enriching_gan.widgets import EnsembleExplorer, PerturbationTuner
 run = Path({run!r})
 ncfg = NormalisationConfig.from_yaml(run / 'data' / 'dataset_handler_config.yaml')
@@ -33,7 +34,9 @@ store = EnsembleStore(run / 'data', ['u', 'v', 't2m'], normaliser=Normaliser.loa
 g = load_checkpoint(run / 'ckpt.pt')['g_ema'].eval()
 latent = latent_stats_for(g, run / 'ckpt.pt')
 explorer = EnsembleExplorer(store, run / 'inv', run / 'enriched', store.cases())
-tuner = PerturbationTuner(g, latent, load_case(run / 'inv', store.cases()[0]), store.normaliser, inversion_dir=run / 'inv')
+# no spread cap: it would hold this untrained generator's spread at the real spread whatever the sliders say
+tuner = PerturbationTuner(g, latent, load_case(run / 'inv', store.cases()[0]), store.normaliser, inversion_dir=run / 'inv',
+                          base=PerturbationConfig(residual_cap=None))
 display(explorer, tuner)
 '''
 
