@@ -732,7 +732,7 @@ BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noi
                       'no_centring': {'centre_changes': False}, 'shared_scale': {'per_variable': False},
                       'uncentred_one_scale': {'centre_changes': False, 'per_variable': False},
                       'predictive_spread': {'inflation': PREDICTIVE_INFLATION},
-                      'half_inflation': {'inflation': 0.1}, 'no_inflation': {'inflation': 0.},
+                      'original_inflation': {'inflation': 0.2}, 'no_inflation': {'inflation': 0.},
                       'vector_noise': {'noise_scale': 'vector'},
                       'mse': {'loss': 'mse'}}   # the last two change the inversion: they invert again
 INVERSION_KEYS = {f.name for f in fields(InversionConfig)}
