@@ -23,7 +23,7 @@ from .settings import Settings, option
 # %% auto #0
 __all__ = ['SAMPLE_RULES', 'ORIGINAL_RULE_NAMES', 'DECODINGS', 'NOISE_MAPS', 'PCA_DIRECTIONS', 'ensemble_sqrt_covariance',
            'PerturbationConfig', 'perturb_codes', 'noise_maps_for', 'centre_by_source', 'spread_cap', 'decode_members',
-           'check_codes', 'enrich_case', 'inversion_identity', 'enrich_ensembles']
+           'check_codes', 'residual_in_physical_units', 'enrich_case', 'inversion_identity', 'enrich_ensembles']
 
 # %% ../nbs/11_perturbation.ipynb #5c4af81a
 def ensemble_sqrt_covariance(codes: torch.Tensor) -> torch.Tensor:
@@ -216,11 +216,35 @@ def check_codes(codes: np.ndarray, g: Generator, where: str) -> None:
                          f'style layers x {want[1]}): they were inverted with another generator')
 
 
+def residual_in_physical_units(fields_: torch.Tensor, source: torch.Tensor, real: torch.Tensor,
+                               real_physical: np.ndarray, normaliser: Normaliser) -> np.ndarray:
+    """Members (n, V, H, W) of the residual decoding in physical units: the physical real member each came from
+    (`real_physical`, N) plus its change as the denormalisation gives it, denorm(`fields_`) − denorm(`real`[source]),
+    so that a point the change leaves alone keeps the real value bit for bit; rain stays ≥ 0."""
+    change = normaliser.denormalise(fields_) - normaliser.denormalise(real[source])
+    members = np.asarray(real_physical, dtype=np.float32)[source.cpu().numpy()] + change
+    rr = normaliser.rr_index
+    if rr is not None: members[:, rr] = np.maximum(members[:, rr], 0)
+    return members
+
+
+def _normalised_real(inversion: dict, real_physical: np.ndarray | None, normaliser: Normaliser, where: str):
+    """The normalised real ensemble the residual decoding starts from: the inversion's, checked against the data's
+    `real_physical` where both exist, else the data's normalised; None when there is neither."""
+    if real_physical is None: return inversion.get('real')
+    data = normaliser.normalise(real_physical)
+    if 'real' in inversion and not np.allclose(inversion['real'], data, atol=1e-4):
+        raise InputError(f'{where}: the real members in the data are not those the inversion saw (max difference '
+                         f'{np.abs(inversion["real"] - data).max():.3g} normalised): invert this data again')
+    return inversion.get('real', data)
+
+
 @torch.no_grad()
 def enrich_case(g: Generator, inversion: dict, cfg: PerturbationConfig, stats: LatentStats, normaliser: Normaliser,
                 var_names, batch: int = 64, real: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """New members of one inverted case (`inversion.load_codes`), in physical units; `real`: its normalised real
-    ensemble, where the inversion file does not hold it (residual decoding)."""
+    """New members of one inverted case (`inversion.load_codes`), in physical units; `real`: its real ensemble in
+    physical units (the data's), to which the residual decoding adds the generator's changes; without it, the real
+    ensemble the inversion file holds, denormalised."""
     dev = next(g.parameters()).device
     date, lt = str(inversion['date']), int(inversion['lead_time'])
     gen = _case_generator(cfg.seed, date, lt)
@@ -233,11 +257,13 @@ def enrich_case(g: Generator, inversion: dict, cfg: PerturbationConfig, stats: L
         seeds = torch.randperm(k, generator=gen)[:cfg.N_seeds].sort().values
     new, source = perturb_codes(codes[chosen.to(dev)], cfg.N_samples, cfg, g, stats, gen, seeds=seeds)
     source = chosen.to(dev)[source]
-    real = inversion.get('real', real)
-    real = None if real is None else torch.as_tensor(np.asarray(real, np.float32), device=dev)
-    fields_ = decode_members(g, new, source, codes, inversion, cfg, gen, real, batch)
+    normalised = _normalised_real(inversion, real, normaliser, f'{date} lead time {lt}')
+    normalised = None if normalised is None else torch.as_tensor(np.asarray(normalised, np.float32), device=dev)
+    fields_ = decode_members(g, new, source, codes, inversion, cfg, gen, normalised, batch)
+    members = (residual_in_physical_units(fields_, source, normalised, real, normaliser)
+               if cfg.decode == 'residual' and real is not None else normaliser.denormalise(fields_))
     alphas, betas, _ = cfg.layer_vectors(g.n_latent)
-    return {'members': normaliser.denormalise(fields_), 'source': source.cpu().numpy(), 'conditioning': chosen.numpy(),
+    return {'members': members, 'source': source.cpu().numpy(), 'conditioning': chosen.numpy(),
             'date': np.array(date), 'lead_time': np.array(lt), 'var_names': np.array(list(var_names)),
             'sample_rule': np.array(cfg.sample_rule), 'decode': np.array(cfg.decode), 'alphas': alphas.numpy(),
             'betas': betas.numpy()}
@@ -263,8 +289,8 @@ def enrich_ensembles(g: Generator, inversion_dir, cases: list, cfg: Perturbation
                      normaliser: Normaliser, var_names=None, batch: int = 64, invstep: int | None = None,
                      progress: bool = True, info: DistInfo | None = None, real_of=None) -> list[Path]:
     """Enrich every case of `cases` from its codes in `inversion_dir` into `out_dir`, skipping cases done; under
-    torchrun each rank takes its share. `real_of(case)`: the normalised real ensemble of a case, for codes whose file
-    does not hold it (the original code's)."""
+    torchrun each rank takes its share. `real_of(case)`: the real ensemble of a case in physical units, from the data
+    (see `enrich_case`)."""
     cfg.layer_vectors(g.n_latent)   # check the settings before any work
     var_names = list(var_names or normaliser.var_names)
     settings = {**cfg.perturbation_settings(), 'invstep': invstep, 'normalisation': normaliser.fingerprint()}
@@ -276,7 +302,7 @@ def enrich_ensembles(g: Generator, inversion_dir, cases: list, cfg: Perturbation
         for case in group:
             inv = load_codes(inversion_dir, case, invstep)
             check_codes(inv['wplus'], g, f'{inversion_dir} {case[0]} lead time {case[1]}')
-            real = None if 'real' in inv or real_of is None else real_of(case)
+            real = None if real_of is None else real_of(case)
             out[case] = enrich_case(g, inv, cfg, stats, normaliser, var_names, batch, real)
         return out
 

@@ -376,7 +376,7 @@ def _enrich_gan(s: EnrichSettings, progress: bool) -> tuple[list[Path], list | N
     job = prepare(s)
     cfg = _style_mask(_with_tuned(s), job.g.n_latent)
     if s.verbose and job.info.is_main: print(f'perturbation settings: {cfg.to_dict()}', file=sys.stderr)
-    real_of = lambda case: crop_fields(job.store.ensemble(*case, normalised=True), job.crop)
+    real_of = lambda case: crop_fields(job.store.ensemble(*case), job.crop)
     paths = enrich_ensembles(job.g, s.data_dir, job.cases, cfg, s.destination(), job.stats, job.store.normaliser,
                              job.store.var_names, s.batch, s.invstep, progress, job.info, real_of)
     return paths, job.crop, job.info
