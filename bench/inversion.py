@@ -6,10 +6,13 @@ the cost does not depend on them). CPU default: a 32x32 generator with 64 channe
 
     python bench/inversion.py [--size 256] [--channel-max 512] [--steps 20] [--batches 16,32,64,128,256,512]
 
-Encoder start against latent-mean start (`--compare-starts`), on a trained generator (default: the `cpu` demo's,
-`enriching-gan demo --scale cpu --out bench_runs/demo_cpu`) and held-out members (dates outside its training
-labels): per-variable MAE in physical units of inversions of 0..1000 steps from both starts; the encoder is
-trained there first unless `--encoder` names one. Writes DIR/starts.json.
+Encoder start against latent-mean start (`--compare-starts`), on a trained generator (default: the committed
+`quality` generator of bench/quality_generator, trained on synthetic weather of seed 0) and held-out members:
+synthetic weather of another seed (`--weather-seed`, default 1) on the generator's grid, normalised with the
+generator's statistics (`--stats`, default: the `stats` folder beside the checkpoint). Its last date is scored
+(`--cases` lead times, 16 members each); the encoder is trained first on the dates before it (half real, half
+generated samples) unless `--encoder` names one. Per-variable MAE in physical units of inversions of 0..1000 steps
+from both starts; writes DIR/starts.json.
 
     python bench/inversion.py --compare-starts --out DIR [--generator CKPT] [--encoder RUN] [--cases 2]
 
@@ -25,6 +28,7 @@ checkpointing, each in a fresh process; members per GB from the difference.
 """
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -34,7 +38,7 @@ import numpy as np
 import torch
 
 from enriching_gan.checkpoints import load_checkpoint
-from enriching_gan.data import read_labels
+from enriching_gan.data import read_labels, write_labels
 from enriching_gan.encoder import EncoderTrainConfig, generator_checkpoint, load_encoder, train_encoder
 from enriching_gan.inversion import InversionConfig, compute_latent_stats, project
 from enriching_gan.jobs import member_seed
@@ -43,7 +47,8 @@ from enriching_gan.pipeline import InvertSettings, invert, prepare
 from enriching_gan.synthetic import LEAD_TIMES, make_synthetic_dataset
 from _timing import device_name, print_table, sync
 
-DEMO_GENERATOR = Path(__file__).resolve().parents[1] / 'bench_runs' / 'demo_cpu' / 'run' / 'checkpoints'
+QUALITY_GENERATOR = Path(__file__).resolve().parent / 'quality_generator' / 'generator.pt'
+ENCODER_LABELS = 'encoder_labels.csv'
 MEAN_STEPS = (0, 100, 200, 1000)
 ENCODER_STEPS = (0, 10, 25, 50, 100, 200, 1000)
 
@@ -80,17 +85,32 @@ def throughput(args) -> None:
           f'{steps_240 / 60:.1f} min')
 
 
-def held_out_settings(gen: Path, out: Path, n_cases: int) -> InvertSettings:
-    "Invert settings of the first `n_cases` forecasts of the generator's data set that it was not trained on."
-    tc = load_checkpoint(gen)['train_config']
-    data = Path(tc['data_dir'])
-    trained = set(read_labels(data / tc['id_file'])['Date'])
+def generator_stats(gen: Path, given) -> Path:
+    "The normalisation statistics of the generator `gen`: `given`, else `stats` beside it, else its training data's."
+    if given: return Path(given)
+    if (gen.parent / 'stats').is_dir(): return gen.parent / 'stats'
+    return Path(load_checkpoint(gen)['train_config']['data_dir']) / 'stats'
+
+
+def held_out_data(gen: Path, stats: Path, out: Path, seed: int, n_dates: int) -> Path:
+    """Synthetic weather of seed `seed` on the generator's grid (u, v, t2m at 3, 12, 24, 45 h), normalised with the
+    generator's statistics `stats`: its first `n_dates` − 1 dates train the encoder (`ENCODER_LABELS`), the last is
+    scored."""
+    g = load_checkpoint(gen)['g_ema']
+    data = make_synthetic_dataset(out / 'data', n_dates, 16, (3, 12, 24, 45), size=g.size, seed=seed,
+                                  start_date='2024-03-04', date_step_days=5, progress=False)
+    shutil.copytree(stats, data / 'stats', dirs_exist_ok=True)
     labels = read_labels(data / 'labels.csv')
-    held = labels[~labels['Date'].isin(trained)]
-    first = sorted(held['Date'].unique())[0]
-    lead_times = sorted(held[held['Date'] == first]['LeadTime'].unique())[:n_cases]
-    return InvertSettings(ckpt_dir=str(gen), real_data_dir=str(data), date_start=first, date_stop=first,
-                          leadtimes=[int(l) for l in lead_times], output_dir=str(out / 'inverted'), device='cpu')
+    write_labels(labels[labels['Date'] != labels['Date'].max()], data / ENCODER_LABELS)
+    return data
+
+
+def held_out_settings(gen: Path, data: Path, out: Path, n_cases: int) -> InvertSettings:
+    "Invert settings of the first `n_cases` lead times of the last date of `data` (no encoder trained on it)."
+    last = read_labels(data / 'labels.csv')['Date'].max()
+    return InvertSettings(ckpt_dir=str(gen), real_data_dir=str(data), stat_dir=str(data / 'stats'), date_start=last,
+                          date_stop=last, leadtimes=list(range(n_cases)), output_dir=str(out / 'inverted'),
+                          device='cpu')
 
 
 def physical_mae(job, recon: torch.Tensor, truth: np.ndarray) -> dict:
@@ -99,12 +119,14 @@ def physical_mae(job, recon: torch.Tensor, truth: np.ndarray) -> dict:
     return {v: float(e) for v, e in zip(job.store.var_names, err)}
 
 
-def encoder_run(gen: Path, out: Path, given, steps: int, channels: int) -> tuple[Path, float]:
-    "The encoder run to use (trained in `out/encoder` unless `given`) and the seconds its training took here."
+def encoder_run(gen: Path, data: Path, out: Path, given, steps: int, channels: int) -> tuple[Path, float]:
+    """The encoder run to use (trained in `out/encoder` on the encoder dates of `data` unless `given`) and the seconds
+    its training took here."""
     if given: return Path(given), 0.
     t0 = time.perf_counter()
-    train_encoder(EncoderTrainConfig(ckpt_dir=str(gen), output_dir=str(out / 'encoder'), total_steps=steps,
-                                     channels=channels, device='cpu', log_every=100), resume=True)
+    train_encoder(EncoderTrainConfig(ckpt_dir=str(gen), data_dir=str(data), id_file=ENCODER_LABELS,
+                                     output_dir=str(out / 'encoder'), total_steps=steps, channels=channels,
+                                     device='cpu', log_every=100), resume=True)
     return out / 'encoder', time.perf_counter() - t0
 
 
@@ -117,8 +139,9 @@ def compare_starts(args) -> dict:
     "Errors of held-out members against inversion steps, from the latent mean and from the encoder."
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     gen = generator_checkpoint(args.generator)
-    enc_dir, enc_seconds = encoder_run(gen, out, args.encoder, args.encoder_steps, args.encoder_channels)
-    job = prepare(held_out_settings(gen, out, args.cases))
+    data = held_out_data(gen, generator_stats(gen, args.stats), out, args.weather_seed, args.dates)
+    enc_dir, enc_seconds = encoder_run(gen, data, out, args.encoder, args.encoder_steps, args.encoder_channels)
+    job = prepare(held_out_settings(gen, data, out, args.cases))
     enc = load_encoder(enc_dir, job.g)
     real = np.concatenate([job.store.ensemble(*c, normalised=True) for c in job.cases])
     truth = np.concatenate([job.store.ensemble(*c) for c in job.cases])
@@ -146,6 +169,7 @@ def compare_starts(args) -> dict:
     match = steps_to_match(curves['encoder'], mean_1000)
     result = {
         'generator': str(gen), 'encoder': str(enc_dir), 'encoder_training_seconds': round(enc_seconds, 1),
+        'weather_seed': args.weather_seed, 'encoder_dates': args.dates - 1,
         'held_out_cases': [list(map(str, c)) for c in job.cases], 'members': len(real),
         'variables': job.store.var_names,
         'error': 'MAE in physical units, per variable; the scalars are the mean over variables',
@@ -174,8 +198,8 @@ def end_to_end(args) -> dict:
     g = load_checkpoint(gen)['g_ema']
     data = make_synthetic_dataset(out / 'data_15', n_dates=1, lead_times=LEAD_TIMES[:15], size=g.size,
                                   var_names=('rr', 'u', 'v', 't2m'), progress=False)
-    common = dict(ckpt_dir=str(gen), real_data_dir=str(data), stat_dir=str(data / 'stats'), device='cpu',
-                  max_members=args.max_members)
+    common = dict(ckpt_dir=str(gen), real_data_dir=str(data), stat_dir=str(generator_stats(gen, args.stats)),
+                  device='cpu', max_members=args.max_members)
     result = {'members': 240, 'threads': torch.get_num_threads(), 'max_members': args.max_members}
     for name, extra in (('mean', {'invstep': 1000}),
                         ('encoder', {'invstep': args.encoder_invstep, 'init': 'encoder',
@@ -232,7 +256,13 @@ def main():
     p.add_argument('--end-to-end', action='store_true', help='invert 16 members x 15 lead times both ways')
     p.add_argument('--memory', action='store_true', help='members per GB with and without activation checkpointing')
     p.add_argument('--out', default=None, help='output directory of --compare-starts / --end-to-end')
-    p.add_argument('--generator', default=str(DEMO_GENERATOR), help='generator checkpoint or run checkpoints dir')
+    p.add_argument('--generator', default=str(QUALITY_GENERATOR), help='generator checkpoint or run checkpoints dir')
+    p.add_argument('--stats', default=None, help="the generator's normalisation statistics (default: `stats` beside "
+                   'the checkpoint, else those of its training data)')
+    p.add_argument('--weather-seed', type=int, default=1, help='seed of the held-out synthetic weather '
+                   '(--compare-starts; the generator was trained on seed 0)')
+    p.add_argument('--dates', type=int, default=11, help='held-out dates: the encoder trains on all but the last, '
+                   'which is scored (--compare-starts)')
     p.add_argument('--encoder', default=None, help='encoder run (default: trained in OUT/encoder)')
     p.add_argument('--encoder-steps', type=int, default=1000, help='training steps of the encoder trained here')
     p.add_argument('--encoder-channels', type=int, default=32, help='channels of the encoder trained here')
