@@ -233,10 +233,15 @@ def _normalised_real(inversion: dict, real_physical: np.ndarray | None, normalis
     `real_physical` where both exist, else the data's normalised; None when there is neither."""
     if real_physical is None: return inversion.get('real')
     data = normaliser.normalise(real_physical)
-    if 'real' in inversion and not np.allclose(inversion['real'], data, atol=1e-4):
+    if 'real' not in inversion: return data
+    saved = inversion['real']
+    if saved.shape != data.shape:
+        raise InputError(f'{where}: the data hold real members of shape {data.shape}, the inversion saw '
+                         f'{saved.shape}: invert this data again')
+    if not np.allclose(saved, data, atol=1e-4):
         raise InputError(f'{where}: the real members in the data are not those the inversion saw (max difference '
-                         f'{np.abs(inversion["real"] - data).max():.3g} normalised): invert this data again')
-    return inversion.get('real', data)
+                         f'{np.abs(saved - data).max():.3g} normalised): invert this data again')
+    return saved
 
 
 @torch.no_grad()
