@@ -10,7 +10,8 @@ the evaluation's metrics and report, and prints the headline table.
 
 By default the one option scored beside the default method is `direct` (the original decoding), which keeps a fresh
 run within 15 minutes on 2 CPU cores. The other options (`--variants fresh_noise shared_pca ...`, about a minute
-each, or about 9 for those that invert again) and the flow route (`--flow bench/quality_flow`, the committed
+each, or about 9 for those that invert again; `encoder_start` inverts in 100 steps from the codes of the
+committed encoder, about 4) and the flow route (`--flow bench/quality_flow`, the committed
 flow: about 2 more minutes) are scored when asked for; a run directory resumes, so they can be added to a finished
 run.
 
@@ -26,7 +27,8 @@ from enriching_gan.data import read_labels
 from enriching_gan.pipeline import BENCHMARK_VARIANTS, BenchmarkProtocol, headline_table, run_benchmark
 from enriching_gan.synthetic import make_synthetic_dataset
 
-GENERATOR = Path(__file__).parent / 'quality_generator'
+GENERATOR = Path(__file__).resolve().parent / 'quality_generator'
+ENCODER = GENERATOR / 'encoder.pt'
 FLOW = Path(__file__).resolve().parent / 'quality_flow'
 
 
@@ -47,6 +49,8 @@ def main():
     p.add_argument('--n_samples', type=int, default=64)
     p.add_argument('--flow', default=None, help='run directory of an enrichment flow, scored as the set `flow` '
                    f'(the committed one: {FLOW.relative_to(FLOW.parents[1])}; default: the GAN route alone)')
+    p.add_argument('--encoder', default=str(ENCODER), help='encoder of the generator, for the variant encoder_start '
+                   '(default: the committed one)')
     p.add_argument('--device', default='auto')
     args = p.parse_args()
     t0, out = time.time(), Path(args.out)
@@ -55,7 +59,8 @@ def main():
                                   start_date='2024-03-04', date_step_days=5, progress=False)
     split = split_dates(read_labels(data / 'labels.csv')['Date'].unique(), args.tune_dates, args.evaluate_dates)
     protocol = BenchmarkProtocol(invstep=args.invstep, tune_steps=args.tune_steps, n_samples=args.n_samples,
-                                 truths=args.truths, reference_members=args.reference_members, variants=args.variants)
+                                 truths=args.truths, reference_members=args.reference_members, variants=args.variants,
+                                 encoder=args.encoder)
     title = (f'Enrichment benchmark, weather seed {args.seed}: quality generator, tuned on {args.tune_dates} dates, '
              f'evaluated on {args.evaluate_dates} others, 16 -> {args.n_samples} members')
     doc, _, paths = run_benchmark(GENERATOR / 'generator.pt', data, GENERATOR / 'stats', split, out, protocol,

@@ -53,7 +53,8 @@ __all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'PREDICTIVE_INFLATION',
            'case_files', 'npz_shape', 'ExportSettings', 'export', 'EvaluateSettings', 'analyses_truth',
            'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth', 'StatsSettings',
            'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate', 'InferSettings',
-           'debias_infer', 'BenchmarkProtocol', 'run_benchmark', 'DemoScale', 'headline_table', 'DemoSettings', 'demo']
+           'debias_infer', 'BenchmarkProtocol', 'variant_inversion', 'run_benchmark', 'DemoScale', 'headline_table',
+           'DemoSettings', 'demo']
 
 # %% ../nbs/20_pipeline.ipynb #803cca76
 def _date_problem(name: str, value) -> list[str]:
@@ -733,8 +734,9 @@ BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noi
                       'uncentred_one_scale': {'centre_changes': False, 'per_variable': False},
                       'predictive_spread': {'inflation': PREDICTIVE_INFLATION},
                       'original_inflation': {'inflation': 0.2}, 'no_inflation': {'inflation': 0.},
-                      'vector_noise': {'noise_scale': 'vector'},
-                      'mse': {'loss': 'mse'}}   # the last two change the inversion: they invert again
+                      'vector_noise': {'noise_scale': 'vector'}, 'mse': {'loss': 'mse'},
+                      'short_inversion': {'invstep': 100},
+                      'encoder_start': {'init': 'encoder', 'invstep': 100}}   # the last four invert again
 INVERSION_KEYS = {f.name for f in fields(InversionConfig)}
 TUNING_ONLY_KEYS = {f.name for f in fields(TuningConfig)} - {f.name for f in fields(EnrichSettings)}
 
@@ -751,13 +753,27 @@ class BenchmarkProtocol(Settings):
                                  'default (enriched)', choices=tuple(BENCHMARK_VARIANTS)[1:])
     n_boot: int = option(2000, 'bootstrap resamples of the cases', ge=100)
     seed: int = option(0, 'random seed of the perturbations, the baseline and the bootstrap')
+    encoder: str | None = option(None, 'encoder of the generator (`enriching-gan train-encoder`), for the variants '
+                                 'whose inversion starts from its codes')
+
+    def problems(self) -> list[str]:
+        starts = [v for v in self.variants if BENCHMARK_VARIANTS[v].get('init') == 'encoder']
+        return super().problems() + ([f'variant {starts[0]} needs an encoder of the generator: set encoder']
+                                     if starts and self.encoder is None else [])
+
+
+def variant_inversion(name: str, p: BenchmarkProtocol) -> dict:
+    """The inversion settings that variant `name` changes, with `p`'s encoder where it starts from one; {} for a
+    variant that works on the default method's inversion."""
+    settings = {k: v for k, v in BENCHMARK_VARIANTS[name].items() if k in INVERSION_KEYS}
+    return {**settings, 'encoder': p.encoder} if settings.get('init') == 'encoder' else settings
 
 
 def _invert_for(name: str, common: dict, split: dict, out: Path, p: BenchmarkProtocol, progress: bool) -> Path:
     "The inversion of the tuning and evaluation dates that variant `name` works on (its own where it changes it)."
-    settings = {k: v for k, v in BENCHMARK_VARIANTS[name].items() if k in INVERSION_KEYS}
+    settings = variant_inversion(name, p)
     inverted = out / ('inverted' + (f'_{name}' if settings else ''))
-    invert(InvertSettings.from_dict({**common, **settings, 'output_dir': str(inverted), 'invstep': p.invstep,
+    invert(InvertSettings.from_dict({**common, 'invstep': p.invstep, **settings, 'output_dir': str(inverted),
                                      'date_start': split['tune'][0], 'date_stop': split['evaluate'][-1]}), progress)
     return inverted
 
@@ -766,7 +782,8 @@ def _enrich_variant(name: str, common: dict, split: dict, out: Path, p: Benchmar
     """Tune variant `name` on the tuning dates and enrich the evaluation dates with it (inverting again where the
     variant changes the inversion); returns its enriched directory."""
     inverted = _invert_for(name, common, split, out, p, progress)
-    method = {**{k: v for k, v in BENCHMARK_VARIANTS[name].items() if k not in INVERSION_KEYS}, 'seed': p.seed}
+    method = {**{k: v for k, v in BENCHMARK_VARIANTS[name].items() if k not in INVERSION_KEYS | {'encoder'}},
+              'seed': p.seed}
     perturbation = {k: v for k, v in method.items() if k not in TUNING_ONLY_KEYS}
     tune(TuneSettings.from_dict({**common, **method, 'fake_data_dir': str(inverted), 'output_dir': str(out / 'tuned' / name),
                                  'date_start': split['tune'][0], 'date_stop': split['tune'][-1],
