@@ -423,9 +423,19 @@ class Normaliser:
         pick = lambda a: np.asarray(a, dtype=np.float64)[i] if np.ndim(a) else np.float64(a)
         return pick(offset), pick(scale)
 
+    def check_grid(self, x) -> None:
+        """Refuse fields (..., V, H, W) on another grid than per-point statistics: a crop of the domain would be
+        normalised with the statistics of other points."""
+        grid = next((s.shape[-2:] for s in self.stats.values() if s.shape[-2:] != (1, 1)), None)
+        if grid is not None and tuple(grid) != tuple(x.shape[-2:]):
+            raise DataError(f'per-point statistics of a {grid[0]}x{grid[1]} grid for fields of '
+                            f'{x.shape[-2]}x{x.shape[-1]} (a crop): per-point statistics are not cut to crops yet; '
+                            'use per-variable statistics (per_pixel: false) or fields of the full grid')
+
     def normalise(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         "Physical fields (..., V, H, W) to normalised float32; `rng` turns on the training augmentations."
         x = np.array(x, dtype=np.float32)
+        self.check_grid(x)
         if self.rr_index is not None:
             rr = rain_forward(x[..., self.rr_index, :, :], self.config.log_transform_iteration)
             if rng is not None and self.config.gaussian_std > 0:
@@ -442,6 +452,7 @@ class Normaliser:
     def denormalise(self, x) -> np.ndarray:
         "Normalised fields (..., V, H, W), NumPy or torch, back to physical units (float32 NumPy)."
         if isinstance(x, torch.Tensor): x = x.detach().float().cpu().numpy()
+        self.check_grid(x)
         offset, scale = self._scale()
         x = np.asarray(x, dtype=np.float64) * scale + offset
         if self.rr_index is not None:
