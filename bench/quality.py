@@ -9,11 +9,11 @@ a large reference. It writes DIR/quality.json ({variable: {set: {score: value}}}
 the evaluation's metrics and report, and prints the headline table.
 
 By default the one option scored beside the default method is `direct` (the original decoding), which keeps a fresh
-run within 15 minutes on 2 CPU cores. The other options (`--variants fresh_noise shared_pca ...`, about a minute
-each, or about 9 for those that invert again; `encoder_start` inverts in 100 steps from the codes of the
-committed encoder, about 4) and the flow route (`--flow bench/quality_flow`, the committed
-flow: about 2 more minutes) are scored when asked for; a run directory resumes, so they can be added to a finished
-run.
+run within 15 minutes on 2 CPU cores. The other options are scored when asked for: `--variants fresh_noise
+shared_pca ...` (about a minute each; about 9 for those that invert again, about 4 for `short_inversion` and
+`encoder_start`, the latter from the codes of the committed encoder), and the flow route with `--flow
+bench/quality_flow` (the committed flow, about 2 more minutes). A run directory resumes, so they can be added to a
+finished run.
 
     python bench/quality.py --seed S --out DIR [--variants direct fresh_noise shared_pca] [--flow bench/quality_flow]
 """

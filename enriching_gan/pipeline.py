@@ -782,8 +782,7 @@ def _enrich_variant(name: str, common: dict, split: dict, out: Path, p: Benchmar
     """Tune variant `name` on the tuning dates and enrich the evaluation dates with it (inverting again where the
     variant changes the inversion); returns its enriched directory."""
     inverted = _invert_for(name, common, split, out, p, progress)
-    method = {**{k: v for k, v in BENCHMARK_VARIANTS[name].items() if k not in INVERSION_KEYS | {'encoder'}},
-              'seed': p.seed}
+    method = {**{k: v for k, v in BENCHMARK_VARIANTS[name].items() if k not in INVERSION_KEYS}, 'seed': p.seed}
     perturbation = {k: v for k, v in method.items() if k not in TUNING_ONLY_KEYS}
     tune(TuneSettings.from_dict({**common, **method, 'fake_data_dir': str(inverted), 'output_dir': str(out / 'tuned' / name),
                                  'date_start': split['tune'][0], 'date_stop': split['tune'][-1],
