@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -344,11 +344,11 @@ def gaussian_blur(a: np.ndarray, passes: int) -> np.ndarray:
     return a
 
 # %% ../nbs/06_data.ipynb #ded60ac7
-def _floored(scale: np.ndarray) -> np.ndarray:
-    "Scales floored at 1e-3 of each variable's largest one, so that points where a variable never varied stay finite."
-    # e.g. a pixel that was always dry in the statistics
-    largest = scale.reshape(scale.shape[0], -1).max(1).reshape((-1,) + (1,) * (scale.ndim - 1))
-    return np.maximum(scale, np.maximum(1e-3 * largest, 1e-12))
+def _smallest_scale(spread: np.ndarray) -> np.ndarray:
+    """The floor (V, 1, …) of the scales of each variable: 1e-3 of its largest spread (V, …), so that points where a
+    variable never varied (a pixel always dry in the statistics) stay finite."""
+    largest = spread.reshape(spread.shape[0], -1).max(1).reshape((-1,) + (1,) * (spread.ndim - 1))
+    return np.maximum(1e-3 * largest, 1e-12)
 
 
 @dataclass
@@ -359,6 +359,7 @@ class Normaliser:
     stats: dict = field(default_factory=dict)
     n_file_vars: int | None = None   # variables in the sample files the statistics were computed on
     source: str = ''                 # where the statistics were read from
+    scale_floor: np.ndarray | None = None   # smallest scale of each variable (None: 1e-3 of its largest spread)
 
     def __post_init__(self):
         self.var_names = list(self.var_names)
@@ -401,18 +402,27 @@ class Normaliser:
             raise DataError(f'{self.source}: statistics of the wrong length: {self.n_file_vars} values for the '
                             f'{len(file_variables)} variables stored in {where}')
 
+    def _spread(self) -> np.ndarray:
+        "The spread of each variable in the statistics: the std (type mean) or max − min (type minmax)."
+        s = self.stats
+        return s['std'] if self.config.type == 'mean' else s['max'] - s['min']
+
+    def _floor(self) -> np.ndarray:
+        "The smallest scale of each variable."
+        return self.scale_floor if self.scale_floor is not None else _smallest_scale(self._spread())
+
     def _scale(self):
         "(offset, scale) with normalised = (transformed − offset) / scale."
         s, t = self.stats, self.config.type
-        if t == 'mean': return s['mean'], _floored(s['std']) / 0.95
-        if t == 'minmax': return (s['max'] + s['min']) / 2, _floored(s['max'] - s['min']) / 2
-        return 0., 1.
+        if t == 'None': return 0., 1.
+        spread = np.maximum(self._spread(), self._floor())
+        return (s['mean'], spread / 0.95) if t == 'mean' else ((s['max'] + s['min']) / 2, spread / 2)
 
     def fingerprint(self) -> str:
         "SHA-256 of the settings, variables and statistics: what a job's manifest records of its normalisation."
         h = hashlib.sha256(json.dumps([self.config.to_dict(), self.var_names], sort_keys=True).encode())
-        for kind in sorted(self.stats): h.update(kind.encode() + np.ascontiguousarray(self.stats[kind],
-                                                                                      np.float64).tobytes())
+        arrays = {**self.stats, **({} if self.scale_floor is None else {'scale_floor': self.scale_floor})}
+        for kind in sorted(arrays): h.update(kind.encode() + np.ascontiguousarray(arrays[kind], np.float64).tobytes())
         return h.hexdigest()
 
     def affine(self, var: str) -> tuple[np.ndarray, np.ndarray]:
@@ -423,14 +433,31 @@ class Normaliser:
         pick = lambda a: np.asarray(a, dtype=np.float64)[i] if np.ndim(a) else np.float64(a)
         return pick(offset), pick(scale)
 
+    def grid(self) -> tuple[int, int] | None:
+        "(H, W) of per-point statistics; None for per-variable ones."
+        return next((tuple(s.shape[-2:]) for s in self.stats.values() if s.shape[-2:] != (1, 1)), None)
+
+    def window(self, crop) -> 'Normaliser':
+        """The normaliser of the window `crop = (i0, i1, j0, j1)` of the fields: per-point statistics cut to it; the
+        same normaliser for per-variable statistics or `crop` None."""
+        grid = self.grid()
+        if crop is None or grid is None: return self
+        i0, i1, j0, j1 = crop
+        if not (0 <= i0 < i1 <= grid[0] and 0 <= j0 < j1 <= grid[1]):
+            raise DataError(f'crop {list(crop)} falls outside the {grid[0]}x{grid[1]} grid of the per-point '
+                            f'statistics {self.source}'.rstrip())
+        cut = lambda s: s if s.shape[-2:] == (1, 1) else s[..., i0:i1, j0:j1]
+        # the floor of the scales stays that of the whole grid, so that the window normalises as the whole field does
+        return replace(self, stats={kind: cut(s) for kind, s in self.stats.items()}, scale_floor=self._floor())
+
     def check_grid(self, x) -> None:
         """Refuse fields (..., V, H, W) on another grid than per-point statistics: a crop of the domain would be
         normalised with the statistics of other points."""
-        grid = next((s.shape[-2:] for s in self.stats.values() if s.shape[-2:] != (1, 1)), None)
-        if grid is not None and tuple(grid) != tuple(x.shape[-2:]):
+        grid = self.grid()
+        if grid is not None and grid != tuple(x.shape[-2:]):
             raise DataError(f'per-point statistics of a {grid[0]}x{grid[1]} grid for fields of '
-                            f'{x.shape[-2]}x{x.shape[-1]} (a crop): per-point statistics are not cut to crops yet; '
-                            'use per-variable statistics (per_pixel: false) or fields of the full grid')
+                            f'{x.shape[-2]}x{x.shape[-1]} (a crop): normalise a crop with the normaliser of its '
+                            'window, Normaliser.window(crop) (the jobs do so with their crop_indexes)')
 
     def normalise(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         "Physical fields (..., V, H, W) to normalised float32; `rng` turns on the training augmentations."
@@ -510,7 +537,7 @@ class FieldDataset(torch.utils.data.Dataset):
         file_variables, field_size = stored_layout(self.data_dir, df)
         normaliser.check_matches(file_variables, self.data_dir)
         self.names, self.samples = df['Name'].tolist(), Samples(self.data_dir)
-        self.normaliser, self.augment, self.seed, self.epoch = normaliser, augment, seed, 0
+        self.augment, self.seed, self.epoch = augment, seed, 0
         self.var_idx = variable_indices(normaliser.var_names, file_variables)
         self.n_file_vars = len(file_variables)
         self.full_size = _as_pair(full_size, 'full_size') or field_size
@@ -527,6 +554,12 @@ class FieldDataset(torch.utils.data.Dataset):
         self.crop_size = _as_pair(crop_size, 'crop_size') or window
         if self.crop_size[0] > self.full_size[0] or self.crop_size[1] > self.full_size[1]:
             raise DataError(f'crop_size {self.crop_size} is larger than the fields {self.full_size}')
+        if normaliser.grid() is not None and self.crop_indexes is None and self.crop_size != self.full_size:
+            raise DataError(f'random crops of {self.crop_size} with per-point statistics are not supported: each crop '
+                            'would need the statistics of its own window, and the generator\'s samples would have no '
+                            'window to be shown in physical units; give crop_indexes (a fixed window) or use '
+                            'per-variable statistics (per_pixel: false)')
+        self.normaliser = normaliser.window(self.crop_indexes)   # what the samples are normalised with
 
     def __len__(self): return len(self.names)
 

@@ -333,6 +333,7 @@ def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: Inver
                          "needs one (enriching-gan train-encoder), init 'mean' uses none")
     dev = next(g.parameters()).device
     sizes = {c: store.n_members(*c) for c in cases}
+    normaliser = store.normaliser.window(crop)   # that of the generator's window of the fields
 
     def compute(group):
         reals = [crop_fields(store.ensemble(*c, normalised=True), crop) for c in group]
@@ -344,11 +345,11 @@ def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: Inver
         out, start = {}, 0
         for c, real in zip(group, reals):
             sl = slice(start, start + len(real)); start += len(real)
-            out[c] = _case_arrays(res, sl, real, store.normaliser.denormalise(res.reconstruction[sl]), c,
+            out[c] = _case_arrays(res, sl, real, normaliser.denormalise(res.reconstruction[sl]), c,
                                   store.var_names)
         return out
 
-    return run_cases(inversion_manifest(g, cfg, seed, crop, store.normaliser, encoder), out_dir, cases, compute,
+    return run_cases(inversion_manifest(g, cfg, seed, crop, normaliser, encoder), out_dir, cases, compute,
                      group=lambda todo: _pack(todo, sizes, max_members), work_of=lambda c: sizes[c] * cfg.invstep,
                      desc='ensembles inverted', unit='members·steps', info=info, progress=progress)
 

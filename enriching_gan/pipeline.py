@@ -122,6 +122,11 @@ class JobInputs:
     stats: LatentStats
     info: DistInfo
 
+    @property
+    def normaliser(self) -> Normaliser:
+        "The normalisation of the generator's window of the fields (per-point statistics cut to the crop)."
+        return self.store.normaliser.window(self.crop)
+
 
 def checkpoint_file(path) -> Path:
     "The checkpoint `path`, or the last checkpoint (by name) of the directory `path`."
@@ -287,7 +292,7 @@ def tune(s: TuneSettings, progress: bool = True) -> TuningResult:
     cfg = TuningConfig.from_dict({f.name: getattr(s, f.name) for f in fields(TuningConfig)})
     identity = {'inversion': inversion_identity(s.fake_data_dir, job.g)}
     return tune_strengths(job.g, job.stats, inversions, base, cfg, tuning_dir(s), job.store.var_names,
-                          job.store.normaliser, identity, progress, job.info)
+                          job.normaliser, identity, progress, job.info)
 
 # %% ../nbs/20_pipeline.ipynb #75e3d7a5
 GAN_ROUTE_ONLY = ({f.name for f in fields(PerturbationConfig)} - {'N_samples', 'seed'}) | {
@@ -378,7 +383,7 @@ def _enrich_gan(s: EnrichSettings, progress: bool) -> tuple[list[Path], list | N
     cfg = _style_mask(_with_tuned(s), job.g.n_latent)
     if s.verbose and job.info.is_main: print(f'perturbation settings: {cfg.to_dict()}', file=sys.stderr)
     real_of = lambda case: crop_fields(job.store.ensemble(*case), job.crop)
-    paths = enrich_ensembles(job.g, s.data_dir, job.cases, cfg, s.destination(), job.stats, job.store.normaliser,
+    paths = enrich_ensembles(job.g, s.data_dir, job.cases, cfg, s.destination(), job.stats, job.normaliser,
                              job.store.var_names, s.batch, s.invstep, progress, job.info, real_of)
     return paths, job.crop, job.info
 
