@@ -115,7 +115,7 @@ def held_out_settings(gen: Path, data: Path, out: Path, n_cases: int) -> InvertS
 
 def physical_mae(job, recon: torch.Tensor, truth: np.ndarray) -> dict:
     "Per-variable MAE of normalised reconstructions against physical fields."
-    err = np.abs(job.store.normaliser.denormalise(recon) - truth).mean((0, 2, 3))
+    err = np.abs(job.normaliser.denormalise(recon) - truth).mean((0, 2, 3))
     return {v: float(e) for v, e in zip(job.store.var_names, err)}
 
 
