@@ -1,0 +1,120 @@
+"""How closely generators reconstruct held-out members: issue 14's goal for the `quality` generator is a
+reconstruction fair CRPS within 10 % of the real members'.
+
+Each generator (a checkpoint file, or every checkpoint of a training run's directory, `--steps` to pick some) inverts
+the 16 members of the last `--scored-dates` dates (all four lead times) of held-out synthetic weather (`--weather-seed`,
+default 1, the data of `bench/inversion.py --compare-starts`), `--invstep` steps from the latent mean with the default
+inversion settings (`enriching-gan invert`). Scores per variable: MAE against the real members (physical units), and
+the fair CRPS of the 16 reconstructions and of the 16 real members against `--truths` verifying fields of the
+synthetic truth; the excess is reconstruction / real − 1, with a 95 % bootstrap interval over the cases. The held-out
+data are normalised with the statistics of the first generator, so give generators trained on the same data.
+
+    python bench/reconstruction.py --out DIR [--generators CKPT_OR_RUN_DIR ...] [--steps 1500 3000] [--invstep 300]
+
+Writes DIR/reconstruction.json.
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from enriching_gan.data import read_labels
+from enriching_gan.encoder import generator_checkpoint
+from enriching_gan.jobs import load_case
+from enriching_gan.metrics import crps_many
+from enriching_gan.pipeline import InvertSettings, invert, prepare
+from enriching_gan.synthetic import SyntheticTruth
+from enriching_gan.train import checkpoint_step, run_checkpoints
+from _timing import print_table
+from inversion import QUALITY_GENERATOR, generator_stats, held_out_data
+
+GOAL = 0.10   # largest excess of the reconstruction's fair CRPS over the real members'
+
+
+def checkpoints_of(paths: list[str], steps: list[int] | None) -> list[Path]:
+    "Checkpoint files: each file given, and the checkpoints (those of `steps` when given) of each directory given."
+    found = []
+    for p in map(Path, paths):
+        if not p.is_dir(): found.append(generator_checkpoint(p)); continue
+        run = run_checkpoints(p / 'checkpoints' if (p / 'checkpoints').is_dir() else p)
+        picked = [c for c in run if steps is None or checkpoint_step(c) in steps]
+        if not picked: raise SystemExit(f'{p}: no checkpoint{" of steps " + str(steps) if steps else ""}')
+        found += picked
+    return found
+
+
+def label_of(ckpt: Path) -> str:
+    "A name for a checkpoint: `parent/run@step` for a training checkpoint of `parent/run/checkpoints`, else its file."
+    if ckpt in run_checkpoints(ckpt.parent): return f"{'/'.join(ckpt.parent.parent.parts[-2:])}@{checkpoint_step(ckpt)}"
+    return ckpt.name
+
+
+def interval(per_case: np.ndarray, rng: np.random.Generator, n: int = 2000) -> list[float]:
+    "95 % bootstrap interval over cases (axis 0) of the excess mean(rec) / mean(real) − 1, for (cases, 2) pairs."
+    idx = rng.integers(0, len(per_case), (n, len(per_case)))
+    boot = per_case[idx].mean(1)
+    return [float(v) for v in np.quantile(boot[:, 0] / boot[:, 1] - 1, [0.025, 0.975])]
+
+
+def score(job, inverted: Path, truth: SyntheticTruth, n_truths: int, seed: int) -> dict:
+    "MAE, fair CRPS of reconstruction and real, and the excess with its interval, per variable."
+    mae, fair = [], []   # per case: (V,), (V, 2) for (reconstruction, real)
+    for case in job.cases:
+        real, rec = job.store.ensemble(*case), load_case(inverted, case)['reconstruction_physical']
+        truths = truth.truths(*case, n_truths)
+        mae.append(np.abs(rec - real).mean((0, 2, 3)))
+        fair.append(np.stack([crps_many(x, truths)['fair'].mean((0, 2, 3)) for x in (rec, real)], -1))
+    mae, fair, rng = np.array(mae), np.array(fair), np.random.default_rng(seed)
+    out = {}
+    for i, v in enumerate(job.store.var_names):
+        rec_f, real_f = fair[:, i].mean(0)
+        out[v] = {'mae': float(mae[:, i].mean()), 'crps_fair': float(rec_f), 'crps_fair_real': float(real_f),
+                  'excess': float(rec_f / real_f - 1), 'excess_interval': interval(fair[:, i], rng)}
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--out', required=True, help='output directory')
+    p.add_argument('--generators', nargs='+', default=[str(QUALITY_GENERATOR)],
+                   help='checkpoint files or training-run directories (default: the committed quality generator)')
+    p.add_argument('--steps', type=int, nargs='+', default=None, help='checkpoints of these steps in run directories')
+    p.add_argument('--invstep', type=int, default=300, help='inversion steps (bench/quality.py inverts 300)')
+    p.add_argument('--stats', default=None, help="normalisation statistics (default: the first generator's)")
+    p.add_argument('--weather-seed', type=int, default=1, help='seed of the held-out synthetic weather')
+    p.add_argument('--dates', type=int, default=11, help='held-out dates made (as --compare-starts)')
+    p.add_argument('--scored-dates', type=int, default=2, help='the last dates scored, four lead times each')
+    p.add_argument('--truths', type=int, default=32, help='verifying fields per case')
+    args = p.parse_args()
+    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    ckpts = checkpoints_of(args.generators, args.steps)
+    data = held_out_data(ckpts[0], generator_stats(ckpts[0], args.stats), out, args.weather_seed, args.dates)
+    dates = sorted(set(read_labels(data / 'labels.csv')['Date']))[-args.scored_dates:]
+    truth, results, rows = SyntheticTruth(data), {}, []
+    for ckpt in ckpts:
+        label, t0 = label_of(ckpt), time.perf_counter()
+        s = InvertSettings(ckpt_dir=str(ckpt), real_data_dir=str(data), stat_dir=str(data / 'stats'),
+                           date_start=dates[0], date_stop=dates[-1], invstep=args.invstep, device='cpu',
+                           output_dir=str(out / 'inverted' / f'{ckpt.stem}_{len(results)}_inv{args.invstep}'))
+        invert(s, progress=False)
+        job = prepare(s)
+        scores = score(job, Path(s.output_dir), truth, args.truths, args.weather_seed)
+        results[label] = {'checkpoint': str(ckpt), 'invstep': args.invstep, 'seconds': round(time.perf_counter() - t0),
+                          'variables': scores}
+        rows.append({'generator': label, 'invstep': args.invstep,
+                     **{f'{v} MAE': f"{sc['mae']:.3f}" for v, sc in scores.items()},
+                     **{f'{v} excess': f"{sc['excess']:+.1%} [{sc['excess_interval'][0]:+.1%}, "
+                                       f"{sc['excess_interval'][1]:+.1%}]" for v, sc in scores.items()}})
+        print(rows[-1], flush=True)
+    summary = {'goal': f'reconstruction fair CRPS at most {GOAL:.0%} above the real members\'', 'cases':
+               len(job.cases), 'dates': dates, 'weather_seed': args.weather_seed, 'truths': args.truths,
+               'generators': results}
+    (out / 'reconstruction.json').write_text(json.dumps(summary, indent=1))
+    print_table(rows, f'held-out reconstruction, {len(job.cases)} cases of 16 members (excess: fair CRPS over the '
+                      f'real members\', 95 % interval over cases; goal at most +{GOAL:.0%})')
+
+
+if __name__ == '__main__':
+    main()
