@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from enriching_gan.data import read_labels
+from enriching_gan.data import EnsembleStore, read_labels
 from enriching_gan.encoder import generator_checkpoint
 from enriching_gan.jobs import load_case
 from enriching_gan.metrics import crps_many
@@ -58,17 +58,17 @@ def interval(per_case: np.ndarray, rng: np.random.Generator, n: int = 2000) -> l
     return [float(v) for v in np.quantile(boot[:, 0] / boot[:, 1] - 1, [0.025, 0.975])]
 
 
-def score(job, inverted: Path, truth: SyntheticTruth, n_truths: int, seed: int) -> dict:
+def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTruth, n_truths: int, seed: int) -> dict:
     "MAE, fair CRPS of reconstruction and real, and the excess with its interval, per variable."
     mae, fair = [], []   # per case: (V,), (V, 2) for (reconstruction, real)
-    for case in job.cases:
-        real, rec = job.store.ensemble(*case), load_case(inverted, case)['reconstruction_physical']
+    for case in cases:
+        real, rec = store.ensemble(*case), load_case(inverted, case)['reconstruction_physical']
         truths = truth.truths(*case, n_truths)
         mae.append(np.abs(rec - real).mean((0, 2, 3)))
         fair.append(np.stack([crps_many(x, truths)['fair'].mean((0, 2, 3)) for x in (rec, real)], -1))
     mae, fair, rng = np.array(mae), np.array(fair), np.random.default_rng(seed)
     out = {}
-    for i, v in enumerate(job.store.var_names):
+    for i, v in enumerate(store.var_names):
         rec_f, real_f = fair[:, i].mean(0)
         out[v] = {'mae': float(mae[:, i].mean()), 'crps_fair': float(rec_f), 'crps_fair_real': float(real_f),
                   'excess': float(rec_f / real_f - 1), 'excess_interval': interval(fair[:, i], rng)}
@@ -92,15 +92,16 @@ def main():
     ckpts = checkpoints_of(args.generators, args.steps)
     data = held_out_data(ckpts[0], generator_stats(ckpts[0], args.stats), out, args.weather_seed, args.dates)
     dates = sorted(set(read_labels(data / 'labels.csv')['Date']))[-args.scored_dates:]
+    settings = lambda ckpt, i: InvertSettings(
+        ckpt_dir=str(ckpt), real_data_dir=str(data), stat_dir=str(data / 'stats'), date_start=dates[0],
+        date_stop=dates[-1], invstep=args.invstep, device='cpu',
+        output_dir=str(out / 'inverted' / f'{ckpt.stem}_{i}_inv{args.invstep}'))
+    job = prepare(settings(ckpts[0], 0))   # the data and cases, the same for every generator
     truth, results, rows = SyntheticTruth(data), {}, []
-    for ckpt in ckpts:
-        label, t0 = label_of(ckpt), time.perf_counter()
-        s = InvertSettings(ckpt_dir=str(ckpt), real_data_dir=str(data), stat_dir=str(data / 'stats'),
-                           date_start=dates[0], date_stop=dates[-1], invstep=args.invstep, device='cpu',
-                           output_dir=str(out / 'inverted' / f'{ckpt.stem}_{len(results)}_inv{args.invstep}'))
+    for i, ckpt in enumerate(ckpts):
+        label, t0, s = label_of(ckpt), time.perf_counter(), settings(ckpt, i)
         invert(s, progress=False)
-        job = prepare(s)
-        scores = score(job, Path(s.output_dir), truth, args.truths, args.weather_seed)
+        scores = score(job.store, job.cases, Path(s.output_dir), truth, args.truths, args.weather_seed)
         results[label] = {'checkpoint': str(ckpt), 'invstep': args.invstep, 'seconds': round(time.perf_counter() - t0),
                           'variables': scores}
         rows.append({'generator': label, 'invstep': args.invstep,
