@@ -145,7 +145,8 @@ def compare_starts(args) -> dict:
     enc = load_encoder(enc_dir, job.g)
     real = np.concatenate([job.store.ensemble(*c, normalised=True) for c in job.cases])
     truth = np.concatenate([job.store.ensemble(*c) for c in job.cases])
-    seeds = [member_seed(0, d, lt, m) for d, lt in job.cases for m in range(job.store.n_members(d, lt))]
+    sizes = [job.store.n_members(d, lt) for d, lt in job.cases]   # one ensemble per case, as `invert`
+    seeds = [member_seed(0, d, lt, m) for (d, lt), n in zip(job.cases, sizes) for m in range(n)]
     real_t = torch.from_numpy(real)
     with torch.no_grad():
         starts = {'mean': job.stats.mean.expand(len(real), job.g.n_latent, -1), 'encoder': enc(real_t)}
@@ -158,7 +159,7 @@ def compare_starts(args) -> dict:
                 torch.manual_seed(0)
                 with torch.no_grad(): recon = job.g.synthesis(starts[name], noise=job.g.make_noise(len(real)))
             else:
-                recon = project(job.g, real_t, InversionConfig(invstep=steps), job.stats, seeds,
+                recon = project(job.g, real_t, InversionConfig(invstep=steps), job.stats, seeds, groups=sizes,
                                 start=starts[name]).reconstruction
             seconds[name][steps] = time.perf_counter() - t0
             curves[name][steps] = physical_mae(job, recon, truth)

@@ -41,7 +41,8 @@ def main():
     p.add_argument('--lead_times', type=int, nargs='+', default=[3, 12, 24, 45])
     p.add_argument('--variants', nargs='*', default=['direct'],
                    choices=list(BENCHMARK_VARIANTS)[1:], help='options of the method scored beside the default; '
-                   'vector_noise and mse invert again (about 9 min each on 2 cores)')
+                   'vector_noise, mse, mae, short_inversion and encoder_start invert again (the first '
+                   'three about 9 min each on 2 cores)')
     p.add_argument('--invstep', type=int, default=300)
     p.add_argument('--tune_steps', type=int, default=100)
     p.add_argument('--truths', type=int, default=32)

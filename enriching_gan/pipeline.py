@@ -740,8 +740,8 @@ BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noi
                       'predictive_spread': {'inflation': PREDICTIVE_INFLATION},
                       'original_inflation': {'inflation': 0.2}, 'no_inflation': {'inflation': 0.},
                       'vector_noise': {'noise_scale': 'vector'}, 'mse': {'loss': 'mse'},
-                      'short_inversion': {'invstep': 100},
-                      'encoder_start': {'init': 'encoder', 'invstep': 100}}   # the last four invert again
+                      'mae': {'loss': 'mae'}, 'short_inversion': {'invstep': 100},
+                      'encoder_start': {'init': 'encoder', 'invstep': 100}}   # the last five invert again
 INVERSION_KEYS = {f.name for f in fields(InversionConfig)}
 TUNING_ONLY_KEYS = {f.name for f in fields(TuningConfig)} - {f.name for f in fields(EnrichSettings)}
 
