@@ -12,8 +12,8 @@ By default the one option scored beside the default method is `direct` (the orig
 run within 15 minutes on 2 CPU cores. The other options are scored when asked for: `--variants fresh_noise
 shared_pca ...` (about a minute each; 11 to 12.5 for `vector_noise`, `mse` and `mae`, which invert again; about 4
 for `short_inversion` and `encoder_start`, the latter from the codes of the committed encoder), and the flow route
-with `--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run directory resumes, so they can be added to a
-finished run.
+with `--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run directory resumes, so they can be
+added to a finished run.
 
     python bench/quality.py --seed S --out DIR [--variants direct fresh_noise shared_pca] [--flow bench/quality_flow]
 """
