@@ -24,7 +24,7 @@ import numpy as np
 
 from enriching_gan.data import EnsembleStore, read_labels
 from enriching_gan.encoder import generator_checkpoint
-from enriching_gan.inversion import LOSSES
+from enriching_gan.inversion import LOSSES, InversionConfig
 from enriching_gan.jobs import load_case
 from enriching_gan.metrics import crps_many
 from enriching_gan.pipeline import InvertSettings, invert, prepare
@@ -85,7 +85,8 @@ def main():
                    help='checkpoint files or training-run directories (default: the committed quality generator)')
     p.add_argument('--steps', type=int, nargs='+', default=None, help='checkpoints of these steps in run directories')
     p.add_argument('--invstep', type=int, default=300, help='inversion steps (bench/quality.py inverts 300)')
-    p.add_argument('--loss', default='mae_std', choices=LOSSES, help="the inversion's pixel loss (default: invert's)")
+    p.add_argument('--loss', default=InversionConfig().loss, choices=LOSSES,
+                   help="the inversion's pixel loss (default: invert's, %(default)s)")
     p.add_argument('--stats', default=None, help="normalisation statistics (default: the first generator's)")
     p.add_argument('--weather-seed', type=int, default=1, help='seed of the held-out synthetic weather')
     p.add_argument('--dates', type=int, default=11, help='held-out dates made (as --compare-starts)')
