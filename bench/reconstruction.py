@@ -97,10 +97,14 @@ def main():
     ckpts = checkpoints_of(args.generators, args.steps)
     data = held_out_data(ckpts[0], generator_stats(ckpts[0], args.stats), out, args.weather_seed, args.dates)
     dates = sorted(set(read_labels(data / 'labels.csv')['Date']))[-args.scored_dates:]
-    settings = lambda ckpt, i: InvertSettings(
-        ckpt_dir=str(ckpt), real_data_dir=str(data), stat_dir=str(data / 'stats'), date_start=dates[0],
-        date_stop=dates[-1], invstep=args.invstep, loss=args.loss, device='cpu',
-        output_dir=str(out / 'inverted' / f'{ckpt.stem}_{i}_inv{args.invstep}_{args.loss}'))
+
+    def settings(ckpt: Path, i: int) -> InvertSettings:
+        "The inversion of the scored dates by the `i`-th generator `ckpt`."
+        return InvertSettings(ckpt_dir=str(ckpt), real_data_dir=str(data), stat_dir=str(data / 'stats'),
+                              date_start=dates[0], date_stop=dates[-1], invstep=args.invstep, loss=args.loss,
+                              device='cpu',
+                              output_dir=str(out / 'inverted' / f'{ckpt.stem}_{i}_inv{args.invstep}_{args.loss}'))
+
     job = prepare(settings(ckpts[0], 0))   # the data and cases, the same for every generator
     truth, results, rows = SyntheticTruth(data), {}, []
     for i, ckpt in enumerate(ckpts):
