@@ -23,11 +23,12 @@ from .networks import Generator
 from .settings import Settings, option
 
 # %% auto #0
-__all__ = ['ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OUTPUT_NEUTRAL', 'LatentStats', 'effective_rank',
-           'compute_latent_stats', 'latent_stats_path', 'latent_stats_for', 'load_original_latent_stats',
-           'save_original_latent_stats', 'InversionConfig', 'learning_rate', 'noise_regularisation', 'normalise_noise_',
-           'pixel_loss', 'Projection', 'project', 'inversion_manifest', 'invert_ensembles', 'original_codes_path',
-           'original_ensemble_path', 'load_codes', 'write_original_artefacts']
+__all__ = ['ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OPTIMIZERS', 'OUTPUT_NEUTRAL', 'ADAM_ONLY', 'LBFGS_ONLY',
+           'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path', 'latent_stats_for',
+           'load_original_latent_stats', 'save_original_latent_stats', 'InversionConfig', 'learning_rate',
+           'noise_regularisation', 'normalise_noise_', 'absolute', 'pixel_loss', 'Projection', 'project',
+           'inversion_manifest', 'invert_ensembles', 'original_codes_path', 'original_ensemble_path', 'load_codes',
+           'write_original_artefacts']
 
 # %% ../nbs/10_inversion.ipynb #00ed164e
 @dataclass
@@ -133,14 +134,23 @@ def save_original_latent_stats(stats: LatentStats, eigen_dir) -> list[Path]:
 LOSSES = ('mse', 'mae', 'mae_std', 'mae_scaled')
 NOISE_SCALES = ('per_dimension', 'vector')
 INITS = ('mean', 'encoder')
+OPTIMIZERS = ('adam', 'lbfgs')
 OUTPUT_NEUTRAL = ('checkpointing',)   # settings that leave the codes as they are
+ADAM_ONLY = ('lr_rampup', 'lr_rampdown', 'noise', 'noise_scale', 'noise_ramp', 'noise_regularize', 'optimize_noise',
+             'loss_intens')   # the loss's scale leaves L-BFGS's steps as they are
+LBFGS_ONLY = ('history', 'smoothing')
 
 
 @dataclass
 class InversionConfig(Settings):
     "Settings of the W+ projection (names of the original inversion script)."
     invstep: int = option(1000, 'optimisation steps of each member', ge=1)
-    lr: float = option(0.1, 'peak learning rate', gt=0)
+    optimizer: str = option('adam', 'adam (the original: codes and noise maps, with the schedules below) or lbfgs '
+                            '(the codes alone, each member with its own quasi-Newton memory; one forward and backward '
+                            'pass a step, as adam; on the quality generator 100 steps reconstruct as well as 1000 of '
+                            'adam)', choices=OPTIMIZERS)
+    lr: float = option(0.1, 'peak learning rate of adam; lbfgs: how far its first step moves the largest coordinate '
+                            'of each member\'s codes', gt=0)
     lr_rampup: float = option(0.05, 'fraction of the steps of linear warm-up', gt=0, le=1)
     lr_rampdown: float = option(0.25, 'fraction of the steps of cosine ramp-down', gt=0, le=1)
     noise: float = option(0.05, 'initial strength of the noise added to the codes, in units of the latent spread', ge=0)
@@ -148,18 +158,22 @@ class InversionConfig(Settings):
                               'vector (σ√D, the rms length of w − mean, as the original)', choices=NOISE_SCALES)
     noise_ramp: float = option(0.75, 'fraction of the steps over which that noise decays to 0', gt=0, le=1)
     noise_regularize: float = option(1e5, 'weight of the noise-map regularisation', ge=0)
+    history: int = option(100, 'lbfgs: curvature pairs kept for each member', ge=1)
+    smoothing: float = option(0.02, 'lbfgs: the L1 losses are smoothed to √(e² + δ²) − δ, δ this (normalised '
+                                    'units), so that their curvature is defined', gt=0)
     loss: str = option('mae_std', 'pixel loss: mae_std (the original: MAE plus the L1 error of the members\' spread; '
                        'the best of the benchmark for enrichment), mae (about 3 times fewer steps for the same '
                        'reconstruction error: the choice where reconstructions are used directly), mse, or '
                        'mae_scaled (MAE divided by each target variable\'s spatial spread)', choices=LOSSES)
-    loss_intens: float = option(1., 'weight of the pixel loss', gt=0)
+    loss_intens: float = option(1., 'weight of the pixel loss against the noise-map regularisation (adam)', gt=0)
     snapshot_steps: list[int] = option([], 'steps at which the codes are also saved', ge=1,
                                        aliases=('inv_checkpoints',))
     snapshot_every: int | None = option(100, 'also save the codes every this many steps, so that tuning or '
                                         'enrichment can use an earlier step (--invstep there); None: only '
                                         'snapshot_steps', ge=1)
     var_indices: list[int] | None = option(None, 'variables (indices among var_names) in the loss (None: all)', ge=0)
-    optimize_noise: bool = option(True, 'optimise the noise maps along with the codes')
+    optimize_noise: bool = option(True, 'optimise the noise maps along with the codes (adam; lbfgs keeps the white '
+                                        'noise they start as)')
     init: str = option('mean', 'start of the codes: mean (the latent mean, as the original) or encoder (the codes a '
                                'trained encoder gives each member; see --encoder)', choices=INITS)
     checkpointing: bool = option(False, 'recompute each layer of the generator in the backward pass '
@@ -176,8 +190,11 @@ class InversionConfig(Settings):
         return sorted(set(self.snapshot_steps) | set(every) - {self.invstep})
 
     def projection_settings(self) -> dict:
-        "The settings of the projection that change its codes (what a job records in its manifest)."
-        return {f.name: getattr(self, f.name) for f in fields(InversionConfig) if f.name not in OUTPUT_NEUTRAL}
+        """The settings of the projection that change its codes (what a job records in its manifest): those of its
+        optimiser, and `optimizer` itself where it is not adam, so that adam's manifests stay those written before
+        there was a choice."""
+        unused = OUTPUT_NEUTRAL + (LBFGS_ONLY + ('optimizer',) if self.optimizer == 'adam' else ADAM_ONLY)
+        return {f.name: getattr(self, f.name) for f in fields(InversionConfig) if f.name not in unused}
 
 
 def learning_rate(t: float, lr: float, rampdown: float, rampup: float) -> float:
@@ -207,26 +224,34 @@ def normalise_noise_(noises: list[torch.Tensor]) -> None:
         n.sub_(mean).div_(std)
 
 
-def _spread_error(fake: torch.Tensor, real: torch.Tensor, groups: list[int]) -> torch.Tensor:
+def absolute(e: torch.Tensor, smoothing: float = 0.) -> torch.Tensor:
+    "|e|, or with `smoothing` δ > 0 its smooth form √(e² + δ²) − δ (quadratic within about δ of 0)."
+    return e.abs() if smoothing == 0 else (e.square() + smoothing ** 2).sqrt() - smoothing
+
+
+def _spread_error(fake: torch.Tensor, real: torch.Tensor, groups: list[int], smoothing: float) -> torch.Tensor:
     """Per-sample share (B,) of the L1 error of the members' spread: each ensemble of `groups` (consecutive sizes)
-    gives its every member the mean |std(fake) − std(real)| over its points."""
+    gives its every member the mean |std(fake) − std(real)| over its points. With `smoothing` δ, |·| is `absolute`'s
+    and each std is √(var + δ²), whose gradient stays bounded where the members coincide (as at the latent mean)."""
+    spread = lambda x: x.std(0) if smoothing == 0 else (x.var(0) + smoothing ** 2).sqrt()
     out, start = [], 0
     for n in groups:
         f, r = fake[start:start + n], real[start:start + n]
-        err = (f.std(0) - r.std(0)).abs().mean() if n > 1 else fake.new_zeros(())
+        err = absolute(spread(f) - spread(r), smoothing).mean() if n > 1 else fake.new_zeros(())
         out.append(err.expand(n)); start += n
     return torch.cat(out)
 
 
-def pixel_loss(fake: torch.Tensor, real: torch.Tensor, kind: str, groups: list[int] | None = None) -> torch.Tensor:
+def pixel_loss(fake: torch.Tensor, real: torch.Tensor, kind: str, groups: list[int] | None = None,
+               smoothing: float = 0.) -> torch.Tensor:
     """Per-sample pixel loss (B,) of `kind` in {mse, mae, mae_std, mae_scaled}; `groups`: the sizes of the consecutive
-    ensembles in the batch (mae_std's spread term; None: one ensemble)."""
+    ensembles in the batch (mae_std's spread term; None: one ensemble); `smoothing`: that of `absolute`."""
     if kind == 'mse': return (fake - real).square().mean((1, 2, 3))
-    err = (fake - real).abs()
+    err = absolute(fake - real, smoothing)
     if kind == 'mae_scaled': err = err / real.std((2, 3), keepdim=True).clamp_min(1e-6)
     mae = err.mean((1, 2, 3))
     if kind != 'mae_std': return mae
-    return mae + _spread_error(fake, real, groups or [len(real)])
+    return mae + _spread_error(fake, real, groups or [len(real)], smoothing)
 
 # %% ../nbs/10_inversion.ipynb #211df2e2
 @dataclass
@@ -267,18 +292,35 @@ def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: Laten
         raise ValueError(f'start codes of shape {tuple(start.shape)} for {b} samples of a generator with W+ codes of '
                          f'shape ({g.n_latent}, {g.style_dim})')
     wplus = (stats.mean.expand(b, g.n_latent, -1) if start is None else start).to(dev).detach().clone()
-    wplus.requires_grad_(True)
-    noises = [draw(*t.shape[1:]).to(dev).requires_grad_(cfg.optimize_noise) for t in g.stored_noise()]
-    opt = torch.optim.Adam([wplus] + (noises if cfg.optimize_noise else []), lr=cfg.lr)
+    noises = [draw(*t.shape[1:]).to(dev) for t in g.stored_noise()]
     idx = cfg.var_indices if cfg.var_indices is not None else list(range(g.nb_var))
-    target = real[:, idx]
     losses, snapshots, snapshot_at = torch.zeros(cfg.invstep, b), {}, set(cfg.snapshots())
+
+    def record(step: int, per_sample: torch.Tensor, codes: torch.Tensor) -> None:
+        losses[step] = per_sample.detach().cpu()
+        if step + 1 in snapshot_at: snapshots[step + 1] = codes.detach().cpu().clone()
+
+    steps = tqdm(range(cfg.invstep), disable=not progress, desc='inversion', leave=False)
+    optimise = _adam_projection if cfg.optimizer == 'adam' else _lbfgs_projection
+    wplus = optimise(g, real[:, idx], idx, cfg, stats, wplus, noises, draw, groups, steps, record)
+    with torch.no_grad(): recon = g.synthesis(wplus, noise=noises)
+    return Projection(wplus, noises, recon, losses, snapshots)
+
+
+def _adam_projection(g: Generator, target: torch.Tensor, idx: list[int], cfg: InversionConfig, stats: LatentStats,
+                     wplus: torch.Tensor, noises: list[torch.Tensor], draw: _PerSampleNormal, groups, steps,
+                     record) -> torch.Tensor:
+    """The original's optimisation: Adam on the codes `wplus` and (where `cfg.optimize_noise`) the noise maps, in place,
+    with the learning-rate ramps and the decaying code noise; returns the codes."""
+    wplus.requires_grad_(True)
+    for n in noises: n.requires_grad_(cfg.optimize_noise)
+    opt = torch.optim.Adam([wplus] + (noises if cfg.optimize_noise else []), lr=cfg.lr)
     spread = stats.std * (math.sqrt(g.style_dim) if cfg.noise_scale == 'vector' else 1.)
-    for step in tqdm(range(cfg.invstep), disable=not progress, desc='inversion', leave=False):
+    for step in steps:
         t = step / cfg.invstep
         for group in opt.param_groups: group['lr'] = learning_rate(t, cfg.lr, cfg.lr_rampdown, cfg.lr_rampup)
         strength = spread * cfg.noise * max(0., 1 - t / cfg.noise_ramp) ** 2
-        jitter = draw(*wplus.shape[1:]).to(dev) * strength if strength > 0 else 0.
+        jitter = draw(*wplus.shape[1:]).to(wplus.device) * strength if strength > 0 else 0.
         fake = g.synthesis(wplus + jitter, noise=noises, checkpointing=cfg.checkpointing)
         per_sample = pixel_loss(fake[:, idx], target, cfg.loss, groups)
         loss = (cfg.loss_intens * per_sample + cfg.noise_regularize * noise_regularisation(noises)).sum()
@@ -286,10 +328,80 @@ def project(g: Generator, real: torch.Tensor, cfg: InversionConfig, stats: Laten
         loss.backward()
         opt.step()
         normalise_noise_(noises)
-        losses[step] = per_sample.detach().cpu()
-        if step + 1 in snapshot_at: snapshots[step + 1] = wplus.detach().cpu().clone()
-    with torch.no_grad(): recon = g.synthesis(wplus, noise=noises)
-    return Projection(wplus.detach(), [n.detach() for n in noises], recon, losses, snapshots)
+        record(step, per_sample, wplus)
+    for n in noises: n.requires_grad_(False)
+    return wplus.detach()
+
+# %% ../nbs/10_inversion.ipynb #8cf40fec
+class _LbfgsMemory:
+    """The last `size` curvature pairs (s, y) of every member of a batch, and L-BFGS's two-loop recursion over them:
+    each member's direction comes from its own pairs. A slot that a member leaves empty (a refused step, or one
+    without positive curvature) has ρ = 0 and adds nothing."""
+    def __init__(self, size: int, grad: torch.Tensor, first_step: float):
+        self.s, self.y = grad.new_zeros(size, *grad.shape), grad.new_zeros(size, *grad.shape)
+        self.rho = grad.new_zeros(size, len(grad), 1)
+        self.gamma = first_step / grad.abs().amax(1, keepdim=True).clamp_min(1e-12)   # before any pair: a scaled gradient
+        self.newest = -1
+
+    def push(self, s: torch.Tensor, y: torch.Tensor, taken: torch.Tensor) -> None:
+        "Store each member's step `s` and change of gradient `y` where its step was `taken` (B,) and curved upwards."
+        sy, yy = (s * y).sum(1, keepdim=True), (y * y).sum(1, keepdim=True)
+        valid = taken[:, None] & (sy > 1e-6 * (s * s).sum(1, keepdim=True).sqrt() * yy.sqrt())
+        self.newest = (self.newest + 1) % len(self.s)
+        self.s[self.newest], self.y[self.newest] = torch.where(valid, s, 0.), torch.where(valid, y, 0.)
+        self.rho[self.newest] = torch.where(valid, 1 / sy.where(valid, 1.), 0.)
+        self.gamma = torch.where(valid, sy / yy.where(valid, 1.), self.gamma)
+
+    def direction(self, grad: torch.Tensor) -> torch.Tensor:
+        "Each member's quasi-Newton direction −H·grad."
+        order = [(self.newest - i) % len(self.s) for i in range(len(self.s))]
+        q, alphas = grad.clone(), []
+        for i in order:
+            alphas.append(self.rho[i] * (self.s[i] * q).sum(1, keepdim=True))
+            q -= alphas[-1] * self.y[i]
+        q *= self.gamma
+        for i, a in zip(reversed(order), reversed(alphas)):
+            q += (a - self.rho[i] * (self.y[i] * q).sum(1, keepdim=True)) * self.s[i]
+        return -q
+
+
+def _ensemble_totals(values: torch.Tensor, groups: list[int] | None) -> torch.Tensor:
+    "Each member's value replaced by the sum over its ensemble (`groups`: consecutive sizes; None: all one)."
+    sizes = torch.tensor(groups or [len(values)], device=values.device)
+    ids = torch.repeat_interleave(torch.arange(len(sizes), device=values.device), sizes)
+    return values.new_zeros(len(sizes)).index_add_(0, ids, values)[ids]
+
+
+def _lbfgs_projection(g: Generator, target: torch.Tensor, idx: list[int], cfg: InversionConfig, stats: LatentStats,
+                      wplus: torch.Tensor, noises: list[torch.Tensor], draw: _PerSampleNormal, groups, steps,
+                      record) -> torch.Tensor:
+    """L-BFGS on the codes `wplus` alone (the noise maps keep their start), one forward and backward pass a step; a
+    member's step is taken where it lowers its smoothed loss (with `mae_std`, its ensemble's), else its scale halves.
+    Returns the codes."""
+    shape, coupled = wplus.shape, groups if cfg.loss == 'mae_std' else [1] * len(target)
+
+    def evaluate(x: torch.Tensor):
+        "Per-member smoothed loss (summed over the unit a step is judged on), its gradient, and the exact loss."
+        x = x.detach().requires_grad_(True)
+        fake = g.synthesis(x.view(shape), noise=noises, checkpointing=cfg.checkpointing)[:, idx]
+        smooth = pixel_loss(fake, target, cfg.loss, groups, cfg.smoothing)
+        grad, = torch.autograd.grad(smooth.sum(), x)
+        return _ensemble_totals(smooth.detach(), coupled), grad, pixel_loss(fake.detach(), target, cfg.loss, groups)
+
+    x = wplus.reshape(len(target), -1)
+    loss, grad, exact = evaluate(x)
+    memory = _LbfgsMemory(cfg.history, grad, cfg.lr)
+    scale = torch.ones_like(loss)[:, None]
+    for step in steps:
+        trial = x + scale * memory.direction(grad)
+        trial_loss, trial_grad, trial_exact = evaluate(trial)
+        taken = trial_loss <= loss                     # a NaN loss is refused too
+        memory.push(trial - x, trial_grad - grad, taken)
+        x, grad = torch.where(taken[:, None], trial, x), torch.where(taken[:, None], trial_grad, grad)
+        loss, exact = torch.where(taken, trial_loss, loss), torch.where(taken, trial_exact, exact)
+        scale = torch.where(taken[:, None], (scale * 1.5).clamp_max(1.), scale / 2)
+        record(step, exact, x.view(shape))
+    return x.view(shape).detach()
 
 # %% ../nbs/10_inversion.ipynb #5cdc99d1
 def _pack(cases: list, sizes: dict, max_members: int) -> list[list]:

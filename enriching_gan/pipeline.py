@@ -741,7 +741,8 @@ BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noi
                       'original_inflation': {'inflation': 0.2}, 'no_inflation': {'inflation': 0.},
                       'vector_noise': {'noise_scale': 'vector'}, 'mse': {'loss': 'mse'},
                       'mae': {'loss': 'mae'}, 'short_inversion': {'invstep': 100},
-                      'encoder_start': {'init': 'encoder', 'invstep': 100}}   # the last five invert again
+                      'encoder_start': {'init': 'encoder', 'invstep': 100},
+                      'lbfgs': {'optimizer': 'lbfgs', 'invstep': 100}}   # the last six invert again
 INVERSION_KEYS = {f.name for f in fields(InversionConfig)}
 TUNING_ONLY_KEYS = {f.name for f in fields(TuningConfig)} - {f.name for f in fields(EnrichSettings)}
 
