@@ -4,14 +4,14 @@ reconstruction fair CRPS within 10 % of the real members'.
 Each generator (a checkpoint file, or every checkpoint of a training run's directory, `--steps` to pick some) inverts
 the 16 members of the last `--scored-dates` dates (all four lead times) of held-out synthetic weather (`--weather-seed`,
 default 1, the data of `bench/inversion.py --compare-starts`), `--invstep` steps from the latent mean with the default
-inversion settings of `enriching-gan invert` (`--loss`: its pixel loss). Scores per variable: MAE against the real
-members (physical units), and the fair CRPS of the 16 reconstructions and of the 16 real members against `--truths`
-verifying fields of the synthetic truth; the excess is reconstruction / real − 1, with a 95 % bootstrap interval
+inversion settings of `enriching-gan invert` (`--loss`: its pixel loss; `--optimizer`: adam or lbfgs). Scores per
+variable: MAE against the real members (physical units), and the fair CRPS of the 16 reconstructions and of the 16
+real members against `--truths` verifying fields of the synthetic truth; the excess is reconstruction / real − 1, with a 95 % bootstrap interval
 over the cases. The held-out data are normalised with the statistics of the first generator, so give generators
 trained on the same data.
 
     python bench/reconstruction.py --out DIR [--generators CKPT_OR_RUN_DIR ...] [--steps 1500 3000]
-                                   [--invstep 300] [--loss mae]
+                                   [--invstep 300] [--loss mae] [--optimizer lbfgs]
 
 Writes DIR/reconstruction.json.
 """
@@ -24,7 +24,7 @@ import numpy as np
 
 from enriching_gan.data import EnsembleStore, read_labels
 from enriching_gan.encoder import generator_checkpoint
-from enriching_gan.inversion import LOSSES, InversionConfig
+from enriching_gan.inversion import LOSSES, OPTIMIZERS, InversionConfig
 from enriching_gan.jobs import load_case
 from enriching_gan.metrics import crps_many
 from enriching_gan.pipeline import InvertSettings, invert, prepare
@@ -87,6 +87,8 @@ def main():
     p.add_argument('--invstep', type=int, default=300, help='inversion steps (bench/quality.py inverts 300)')
     p.add_argument('--loss', default=InversionConfig().loss, choices=LOSSES,
                    help="the inversion's pixel loss (default: invert's, %(default)s)")
+    p.add_argument('--optimizer', default=InversionConfig().optimizer, choices=OPTIMIZERS,
+                   help="the inversion's optimiser (default: invert's, %(default)s)")
     p.add_argument('--stats', default=None, help="normalisation statistics (default: the first generator's)")
     p.add_argument('--weather-seed', type=int, default=1, help='seed of the held-out synthetic weather')
     p.add_argument('--dates', type=int, default=11, help='held-out dates made (as --compare-starts)')
@@ -102,8 +104,9 @@ def main():
         "The inversion of the scored dates by the `i`-th generator `ckpt`."
         return InvertSettings(ckpt_dir=str(ckpt), real_data_dir=str(data), stat_dir=str(data / 'stats'),
                               date_start=dates[0], date_stop=dates[-1], invstep=args.invstep, loss=args.loss,
-                              device='cpu',
-                              output_dir=str(out / 'inverted' / f'{ckpt.stem}_{i}_inv{args.invstep}_{args.loss}'))
+                              optimizer=args.optimizer, device='cpu',
+                              output_dir=str(out / 'inverted' / f'{ckpt.stem}_{i}_inv{args.invstep}_{args.loss}'
+                                                                f'_{args.optimizer}'))
 
     job = prepare(settings(ckpts[0], 0))   # the data and cases, the same for every generator
     truth, results, rows = SyntheticTruth(data), {}, []
@@ -112,8 +115,9 @@ def main():
         invert(s, progress=False)
         scores = score(job.store, job.cases, Path(s.output_dir), truth, args.truths, args.weather_seed)
         results[label] = {'checkpoint': str(ckpt), 'invstep': args.invstep, 'loss': args.loss,
+                          'optimizer': args.optimizer,
                           'seconds': round(time.perf_counter() - t0), 'variables': scores}
-        rows.append({'generator': label, 'invstep': args.invstep, 'loss': args.loss,
+        rows.append({'generator': label, 'invstep': args.invstep, 'loss': args.loss, 'optimizer': args.optimizer,
                      **{f'{v} MAE': f"{sc['mae']:.3f}" for v, sc in scores.items()},
                      **{f'{v} excess': f"{sc['excess']:+.1%} [{sc['excess_interval'][0]:+.1%}, "
                                        f"{sc['excess_interval'][1]:+.1%}]" for v, sc in scores.items()}})
