@@ -7,8 +7,8 @@ default 1, the data of `bench/inversion.py --compare-starts`), `--invstep` steps
 inversion settings of `enriching-gan invert` (`--loss`: its pixel loss; `--optimizer`: adam or lbfgs). Scores per
 variable: MAE against the real members (physical units), and the fair CRPS of the 16 reconstructions and of the 16
 real members against `--truths` verifying fields of the synthetic truth; the excess is reconstruction / real − 1,
-with a 95 % bootstrap interval over the cases. The held-out data are normalised with the statistics of the first generator, so give generators
-trained on the same data.
+with a 95 % bootstrap interval over the cases. The held-out data are normalised with the statistics of the first
+generator, so give generators trained on the same data.
 
     python bench/reconstruction.py --out DIR [--generators CKPT_OR_RUN_DIR ...] [--steps 1500 3000]
                                    [--invstep 300] [--loss mae] [--optimizer lbfgs]
