@@ -148,7 +148,8 @@ class InversionConfig(Settings):
     optimizer: str = option('adam', 'adam (the original: codes and noise maps, with the schedules below) or lbfgs '
                             '(the codes alone, each member with its own quasi-Newton memory; one forward and backward '
                             'pass a step, as adam; on held-out members of the quality generator 100 steps reconstruct '
-                            'within 2 % of the error of 1000 adam steps)', choices=OPTIMIZERS)
+                            'within 2 % of the error of 1000 adam steps, but its codes enrich slightly worse)',
+                            choices=OPTIMIZERS)
     lr: float = option(0.1, 'peak learning rate of adam; lbfgs: how far its first step moves the largest coordinate '
                             'of each member\'s codes', gt=0)
     lr_rampup: float = option(0.05, 'fraction of the steps of linear warm-up', gt=0, le=1)
