@@ -245,7 +245,7 @@ def add_arguments(cls, parser: argparse.ArgumentParser, title: str | None = None
         if not f.metadata.get('ignored'): help_text += f' (default: {_default_text(f)})'
         if aliases: help_text += f' (original name{"s" * (len(aliases) > 1)}: {", ".join("--" + a for a in aliases)})'
         group.add_argument(f'--{f.name}', dest=f.name, default=argparse.SUPPRESS, metavar=f.name.upper(),
-                           help=help_text, **extra)
+                           help=help_text.replace('%', '%%'), **extra)   # argparse formats help with %
         for a in aliases:
             group.add_argument(f'--{a}', dest=ALIAS_DEST + a, default=argparse.SUPPRESS, metavar=f.name.upper(),
                                help=argparse.SUPPRESS, **extra)
