@@ -114,8 +114,7 @@ def main():
         label, t0, s = label_of(ckpt), time.perf_counter(), settings(ckpt, i)
         invert(s, progress=False)
         scores = score(job.store, job.cases, Path(s.output_dir), truth, args.truths, args.weather_seed)
-        results[label] = {'checkpoint': str(ckpt), 'invstep': args.invstep, 'loss': args.loss,
-                          'optimizer': args.optimizer,
+        results[label] = {'checkpoint': str(ckpt), 'inversion': s.projection_settings(),
                           'seconds': round(time.perf_counter() - t0), 'variables': scores}
         rows.append({'generator': label, 'invstep': args.invstep, 'loss': args.loss, 'optimizer': args.optimizer,
                      **{f'{v} MAE': f"{sc['mae']:.3f}" for v, sc in scores.items()},
