@@ -17,9 +17,10 @@ from both starts; writes DIR/starts.json.
     python bench/inversion.py --compare-starts --out DIR [--generator CKPT] [--encoder RUN] [--cases 2]
 
 End to end (`--end-to-end`): `enriching-gan invert` of one 16-member ensemble at 15 lead times (240 members),
-1000 steps from the mean and `--encoder-invstep` steps from the encoder; writes DIR/end_to_end.json.
+1000 Adam steps from the mean and `--encoder-invstep` steps of `--optimizer` from the encoder; writes
+DIR/end_to_end.json.
 
-    python bench/inversion.py --end-to-end --out DIR --encoder RUN [--encoder-invstep 100]
+    python bench/inversion.py --end-to-end --out DIR --encoder RUN [--encoder-invstep 100] [--optimizer lbfgs]
 
 Memory (`--memory`): peak resident memory of inversion steps at two batch sizes, with and without activation
 checkpointing, each in a fresh process; members per GB from the difference.
@@ -210,7 +211,8 @@ def compare_starts(args) -> dict:
 
 
 def end_to_end(args) -> dict:
-    "Wall time of `invert` of 16 members x 15 lead times, from the mean (1000 steps) and from the encoder."
+    """Wall time of `invert` of 16 members x 15 lead times, from the mean (1000 adam steps) and from the encoder
+    (`--optimizer`)."""
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     gen = generator_checkpoint(args.generator)
     g = load_checkpoint(gen)['g_ema']
@@ -221,7 +223,7 @@ def end_to_end(args) -> dict:
     result = {'members': 240, 'threads': torch.get_num_threads(), 'max_members': args.max_members}
     for name, extra in (('mean', {'invstep': 1000}),
                         ('encoder', {'invstep': args.encoder_invstep, 'init': 'encoder',
-                                     'encoder': str(args.encoder)})):
+                                     'encoder': str(args.encoder), 'optimizer': args.optimizer})):
         t0 = time.perf_counter()
         paths = invert(InvertSettings(**common, **extra, output_dir=str(out / f'inv_{name}')), progress=False)
         result[name] = {'seconds': round(time.perf_counter() - t0, 1), 'cases': len(paths), **extra}
@@ -287,8 +289,8 @@ def main():
     p.add_argument('--encoder-invstep', type=int, default=100, help='inversion steps from the encoder (--end-to-end)')
     p.add_argument('--max-members', type=int, default=64, help='members per batch (--end-to-end)')
     p.add_argument('--optimizer', default='adam', choices=('adam', 'lbfgs'), help='optimiser of the encoder-started '
-                   'inversions (--compare-starts); with lbfgs, its mean-started curve too (the reference stays 1000 '
-                   'adam steps from the mean)')
+                   'inversions (--compare-starts, --end-to-end); with lbfgs, the mean-started curve of '
+                   '--compare-starts too (the reference stays 1000 adam steps from the mean)')
     p.add_argument('--cases', type=int, default=2, help='held-out forecasts of 16 members (--compare-starts)')
     p.add_argument('--size', type=int, default=None)
     p.add_argument('--channel-max', type=int, default=None)
