@@ -41,7 +41,7 @@ import torch
 from enriching_gan.checkpoints import load_checkpoint
 from enriching_gan.data import read_labels, write_labels
 from enriching_gan.encoder import EncoderTrainConfig, generator_checkpoint, load_encoder, train_encoder
-from enriching_gan.inversion import InversionConfig, compute_latent_stats, project
+from enriching_gan.inversion import OPTIMIZERS, InversionConfig, compute_latent_stats, project
 from enriching_gan.jobs import member_seed
 from enriching_gan.networks import Generator
 from enriching_gan.pipeline import InvertSettings, invert, prepare
@@ -288,7 +288,7 @@ def main():
     p.add_argument('--encoder-channels', type=int, default=32, help='channels of the encoder trained here')
     p.add_argument('--encoder-invstep', type=int, default=100, help='inversion steps from the encoder (--end-to-end)')
     p.add_argument('--max-members', type=int, default=64, help='members per batch (--end-to-end)')
-    p.add_argument('--optimizer', default='adam', choices=('adam', 'lbfgs'), help='optimiser of the encoder-started '
+    p.add_argument('--optimizer', default='adam', choices=OPTIMIZERS, help='optimiser of the encoder-started '
                    'inversions (--compare-starts, --end-to-end); with lbfgs, the mean-started curve of '
                    '--compare-starts too (the reference stays 1000 adam steps from the mean)')
     p.add_argument('--cases', type=int, default=2, help='held-out forecasts of 16 members (--compare-starts)')

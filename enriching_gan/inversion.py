@@ -147,8 +147,9 @@ class InversionConfig(Settings):
     invstep: int = option(1000, 'optimisation steps of each member', ge=1)
     optimizer: str = option('adam', 'adam (the original: codes and noise maps, with the schedules below) or lbfgs '
                             '(the codes alone, each member with its own quasi-Newton memory; one forward and backward '
-                            'pass a step, as adam; on held-out members of the quality generator 100 steps reconstruct the '
-                            'winds better than 1000 adam steps and t2m within 3 %, but its codes enrich slightly worse)',
+                            'pass a step, as adam; on held-out members of the quality generator 100 steps reconstruct '
+                            'the winds better than 1000 adam steps and t2m within 3 %, but its codes enrich slightly '
+                            'worse)',
                             choices=OPTIMIZERS)
     lr: float = option(0.1, 'peak learning rate of adam; lbfgs: how far its first step moves the largest coordinate '
                             'of each member\'s codes', gt=0)
