@@ -148,8 +148,8 @@ class InversionConfig(Settings):
     optimizer: str = option('adam', 'adam (the original: codes and noise maps, with the schedules below) or lbfgs '
                             '(the codes alone, each member with its own quasi-Newton memory; one forward and backward '
                             'pass a step, as adam; on held-out members of the quality generator 100 steps reconstruct '
-                            'the winds better than 1000 adam steps and t2m within 3 %, but its codes enrich slightly '
-                            'worse)',
+                            'the winds as well as 1000 adam steps or better, t2m 2 to 8 % worse, and its codes enrich '
+                            'slightly worse)',
                             choices=OPTIMIZERS)
     lr: float = option(0.1, 'peak learning rate of adam; lbfgs: how far its first step moves the largest coordinate '
                             'of each member\'s codes', gt=0)
