@@ -138,7 +138,7 @@ OPTIMIZERS = ('adam', 'lbfgs')
 OUTPUT_NEUTRAL = ('checkpointing',)   # settings that leave the codes as they are
 ADAM_ONLY = ('lr_rampup', 'lr_rampdown', 'noise', 'noise_scale', 'noise_ramp', 'noise_regularize', 'optimize_noise',
              'loss_intens')   # the loss's scale leaves L-BFGS's steps as they are
-LBFGS_ONLY = ('history', 'smoothing')
+LBFGS_ONLY = ('history', 'smoothing', 'spread_smoothing')
 
 
 @dataclass
@@ -148,8 +148,7 @@ class InversionConfig(Settings):
     optimizer: str = option('adam', 'adam (the original: codes and noise maps, with the schedules below) or lbfgs '
                             '(the codes alone, each member with its own quasi-Newton memory; one forward and backward '
                             'pass a step, as adam; on held-out members of the quality generator 100 steps reconstruct '
-                            'the winds as well as 1000 adam steps or better, t2m 2 to 8 % worse, and its codes enrich '
-                            'slightly worse)',
+                            'as well as 1000 adam steps or better, and its codes enrich slightly worse)',
                             choices=OPTIMIZERS)
     lr: float = option(0.1, 'peak learning rate of adam; lbfgs: how far its first step moves the largest coordinate '
                             'of each member\'s codes', gt=0)
@@ -161,9 +160,11 @@ class InversionConfig(Settings):
     noise_ramp: float = option(0.75, 'fraction of the steps over which that noise decays to 0', gt=0, le=1)
     noise_regularize: float = option(1e5, 'weight of the noise-map regularisation', ge=0)
     history: int = option(100, 'lbfgs: curvature pairs kept for each member', ge=1)
-    smoothing: float = option(0.05, 'lbfgs: the L1 losses are smoothed to √(e² + δ²) − δ, δ this (normalised '
-                                    'units), so that their curvature is defined; below about 0.03 the spread term of '
-                                    'mae_std stalls it', gt=0)
+    smoothing: float = option(0.01, 'lbfgs: the L1 error of the fields is smoothed to √(e² + δ²) − δ, δ this '
+                                    '(normalised units), so that its curvature is defined; a larger δ weighs small '
+                                    'errors less (t2m\'s are the smallest)', gt=0)
+    spread_smoothing: float = option(0.1, 'lbfgs: the δ of mae_std\'s spread term (its L1 error and its stds); below '
+                                           'about 0.03 that term stalls the optimisation', gt=0)
     loss: str = option('mae_std', 'pixel loss: mae_std (the original: MAE plus the L1 error of the members\' spread; '
                        'the best of the benchmark for enrichment), mae (about 3 times fewer steps for the same '
                        'reconstruction error: the choice where reconstructions are used directly), mse, or '
@@ -246,15 +247,17 @@ def _spread_error(fake: torch.Tensor, real: torch.Tensor, groups: list[int], smo
 
 
 def pixel_loss(fake: torch.Tensor, real: torch.Tensor, kind: str, groups: list[int] | None = None,
-               smoothing: float = 0.) -> torch.Tensor:
+               smoothing: float = 0., spread_smoothing: float | None = None) -> torch.Tensor:
     """Per-sample pixel loss (B,) of `kind` in {mse, mae, mae_std, mae_scaled}; `groups`: the sizes of the consecutive
-    ensembles in the batch (mae_std's spread term; None: one ensemble); `smoothing`: that of `absolute`."""
+    ensembles in the batch (mae_std's spread term; None: one ensemble); `smoothing`: that of `absolute` for the
+    fields' error, `spread_smoothing` for the spread term (None: `smoothing`)."""
     if kind == 'mse': return (fake - real).square().mean((1, 2, 3))
     err = absolute(fake - real, smoothing)
     if kind == 'mae_scaled': err = err / real.std((2, 3), keepdim=True).clamp_min(1e-6)
     mae = err.mean((1, 2, 3))
     if kind != 'mae_std': return mae
-    return mae + _spread_error(fake, real, groups or [len(real)], smoothing)
+    spread_delta = smoothing if spread_smoothing is None else spread_smoothing
+    return mae + _spread_error(fake, real, groups or [len(real)], spread_delta)
 
 # %% ../nbs/10_inversion.ipynb #211df2e2
 @dataclass
@@ -394,7 +397,7 @@ def _lbfgs_projection(g: Generator, target: torch.Tensor, idx: list[int], cfg: I
         "Per-member smoothed loss (summed over the unit a step is judged on), its gradient, and the exact loss."
         x = x.detach().requires_grad_(True)
         fake = g.synthesis(x.view(shape), noise=noises, checkpointing=cfg.checkpointing)[:, idx]
-        smooth = pixel_loss(fake, target, cfg.loss, groups, cfg.smoothing)
+        smooth = pixel_loss(fake, target, cfg.loss, groups, cfg.smoothing, cfg.spread_smoothing)
         grad, = torch.autograd.grad(smooth.sum(), x)
         return _ensemble_totals(smooth.detach(), coupled), grad, pixel_loss(fake.detach(), target, cfg.loss, groups)
 
