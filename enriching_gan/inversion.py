@@ -161,8 +161,8 @@ class InversionConfig(Settings):
     noise_regularize: float = option(1e5, 'weight of the noise-map regularisation', ge=0)
     history: int = option(100, 'lbfgs: curvature pairs kept for each member', ge=1)
     smoothing: float = option(0.01, 'lbfgs: the L1 error of the fields is smoothed to √(e² + δ²) − δ, δ this '
-                                    '(normalised units), so that its curvature is defined; a larger δ weighs small '
-                                    'errors less (t2m\'s are the smallest)', gt=0)
+                                    '(normalised units), so that its curvature is defined; the larger δ, the less '
+                                    'weight a variable with small normalised errors gets', gt=0)
     spread_smoothing: float = option(0.1, 'lbfgs: the δ of mae_std\'s spread term (its L1 error and its stds); below '
                                            'about 0.03 that term stalls the optimisation', gt=0)
     loss: str = option('mae_std', 'pixel loss: mae_std (the original: MAE plus the L1 error of the members\' spread; '
