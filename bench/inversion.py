@@ -157,6 +157,13 @@ def error_curve(g, real: torch.Tensor, stats, seeds, sizes, start: torch.Tensor,
     return recons, seconds
 
 
+def optimiser_settings(optimizer: str) -> dict:
+    "The settings of `optimizer` that the error curves use (their step counts and starts are the curves' own)."
+    per_curve = ('invstep', 'snapshot_steps', 'snapshot_every', 'init')
+    settings = InversionConfig(optimizer=optimizer).projection_settings()
+    return {k: v for k, v in settings.items() if k not in per_curve}
+
+
 def compare_starts(args) -> dict:
     "Errors of held-out members against inversion steps, from the latent mean and from the encoder."
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
@@ -194,7 +201,9 @@ def compare_starts(args) -> dict:
         'mean_error_at_1000': scalar(mean_1000), 'encoder_error_at_1000': scalar(enc_1000),
         'encoder_steps_to_match': match,
         'mean_error_at_1000_by_variable': mean_1000, 'encoder_error_at_1000_by_variable': enc_1000,
-        'optimizer': args.optimizer, 'reference': 'mean_error_at_1000: 1000 adam steps from the latent mean (the default)',
+        'optimizer': args.optimizer,
+        'reference': 'mean_error_at_1000: 1000 adam steps from the latent mean (the default)',
+        'inversion': {o: optimiser_settings(o) for o in sorted({'adam', args.optimizer})},
         'goal_met': match is not None and match <= 100 and all(enc_1000[v] <= mean_1000[v] for v in mean_1000),
         'curves': {k: {str(s): e for s, e in c.items()} for k, c in curves.items()},
         'seconds': {k: {str(s): round(t, 2) for s, t in c.items()} for k, c in seconds.items()},
@@ -224,9 +233,11 @@ def end_to_end(args) -> dict:
     for name, extra in (('mean', {'invstep': 1000}),
                         ('encoder', {'invstep': args.encoder_invstep, 'init': 'encoder',
                                      'encoder': str(args.encoder), 'optimizer': args.optimizer})):
+        settings = InvertSettings(**common, **extra, output_dir=str(out / f'inv_{name}'))
         t0 = time.perf_counter()
-        paths = invert(InvertSettings(**common, **extra, output_dir=str(out / f'inv_{name}')), progress=False)
-        result[name] = {'seconds': round(time.perf_counter() - t0, 1), 'cases': len(paths), **extra}
+        paths = invert(settings, progress=False)
+        result[name] = {'seconds': round(time.perf_counter() - t0, 1), 'cases': len(paths), **extra,
+                        'inversion': settings.projection_settings()}
         print(f"{name}: {len(paths)} cases of 16 members, {extra['invstep']} steps: {result[name]['seconds']} s",
               flush=True)
     result['speed_up'] = round(result['mean']['seconds'] / result['encoder']['seconds'], 2)

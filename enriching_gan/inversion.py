@@ -148,7 +148,8 @@ class InversionConfig(Settings):
     optimizer: str = option('adam', 'adam (the original: codes and noise maps, with the schedules below) or lbfgs '
                             '(the codes alone, each member with its own quasi-Newton memory; one forward and backward '
                             'pass a step, as adam; on held-out members of the quality generator 100 steps reconstruct '
-                            'as well as 1000 adam steps or better, and its codes enrich slightly worse)',
+                            'about as well as 1000 adam steps from the latent mean, or better; its codes enrich '
+                            'slightly worse)',
                             choices=OPTIMIZERS)
     lr: float = option(0.1, 'peak learning rate of adam; lbfgs: how far its first step moves the largest coordinate '
                             'of each member\'s codes', gt=0)
@@ -160,11 +161,12 @@ class InversionConfig(Settings):
     noise_ramp: float = option(0.75, 'fraction of the steps over which that noise decays to 0', gt=0, le=1)
     noise_regularize: float = option(1e5, 'weight of the noise-map regularisation', ge=0)
     history: int = option(100, 'lbfgs: curvature pairs kept for each member', ge=1)
-    smoothing: float = option(0.01, 'lbfgs: the L1 error of the fields is smoothed to √(e² + δ²) − δ, δ this '
-                                    '(normalised units), so that its curvature is defined; the larger δ, the less '
-                                    'weight a variable with small normalised errors gets', gt=0)
+    smoothing: float = option(0.01, 'lbfgs: the L1 error of the fields is smoothed to √(e² + δ²) − δ, δ = '
+                                    'this value in normalised units, so that its curvature is defined; the larger '
+                                    'δ, the less weight a variable with small normalised errors gets', gt=0)
     spread_smoothing: float = option(0.1, 'lbfgs: the δ of mae_std\'s spread term (its L1 error and its stds); below '
-                                           'about 0.03 that term stalls the optimisation', gt=0)
+                                           'about 0.03 that term stalls the optimisation, and at 0.05 or more it '
+                                           'barely acts', gt=0)
     loss: str = option('mae_std', 'pixel loss: mae_std (the original: MAE plus the L1 error of the members\' spread; '
                        'the best of the benchmark for enrichment), mae (about 3 times fewer steps for the same '
                        'reconstruction error: the choice where reconstructions are used directly), mse, or '
