@@ -93,13 +93,14 @@ def generator_stats(gen: Path, given) -> Path:
     return Path(load_checkpoint(gen)['train_config']['data_dir']) / 'stats'
 
 
-def held_out_data(gen: Path, stats: Path, out: Path, seed: int, n_dates: int) -> Path:
-    """Synthetic weather of seed `seed` on the generator's grid (u, v, t2m at 3, 12, 24, 45 h), normalised with the
-    generator's statistics `stats`: its first `n_dates` − 1 dates train the encoder (`ENCODER_LABELS`), the last is
-    scored."""
+def held_out_data(gen: Path, stats: Path, out: Path, seed: int, n_dates: int, start_date: str = '2024-03-04',
+                  date_step_days: int = 5) -> Path:
+    """Synthetic weather of seed `seed` on the generator's grid (u, v, t2m at 3, 12, 24, 45 h; `n_dates` dates from
+    `start_date`), normalised with the generator's statistics `stats`: its first `n_dates` − 1 dates train the encoder
+    (`ENCODER_LABELS`), the last is scored."""
     g = load_checkpoint(gen)['g_ema']
     data = make_synthetic_dataset(out / 'data', n_dates, 16, (3, 12, 24, 45), size=g.size, seed=seed,
-                                  start_date='2024-03-04', date_step_days=5, progress=False)
+                                  start_date=start_date, date_step_days=date_step_days, progress=False)
     shutil.copytree(stats, data / 'stats', dirs_exist_ok=True)
     labels = read_labels(data / 'labels.csv')
     write_labels(labels[labels['Date'] != labels['Date'].max()], data / ENCODER_LABELS)

@@ -11,9 +11,9 @@ the evaluation's metrics and report, and prints the headline table.
 By default the one option scored beside the default method is `direct` (the original decoding), which keeps a fresh
 run within 15 minutes on 2 CPU cores. The other options are scored when asked for: `--variants fresh_noise
 shared_pca ...` (about a minute each; 11 to 12.5 for `vector_noise`, `mse` and `mae`, which invert again; about 4
-for `short_inversion`, `encoder_start` and `lbfgs`, the second from the codes of the committed encoder), and the flow route
-with `--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run directory resumes, so they can be
-added to a finished run.
+for `short_inversion`, `encoder_start`, `lbfgs` and `lbfgs_spread`, the second from the codes of the committed
+encoder), and the flow route with `--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run
+directory resumes, so they can be added to a finished run.
 
     python bench/quality.py --seed S --out DIR [--variants direct fresh_noise shared_pca] [--flow bench/quality_flow]
 """
@@ -41,8 +41,8 @@ def main():
     p.add_argument('--lead_times', type=int, nargs='+', default=[3, 12, 24, 45])
     p.add_argument('--variants', nargs='*', default=['direct'],
                    choices=list(BENCHMARK_VARIANTS)[1:], help='options of the method scored beside the default; '
-                   'vector_noise, mse, mae, short_inversion, encoder_start and lbfgs invert again (the first '
-                   'three about as long as the default: 11 to 12.5 min each on 2 cores)')
+                   'vector_noise, mse, mae, short_inversion, encoder_start, lbfgs and lbfgs_spread invert again (the '
+                   'first three about as long as the default: 11 to 12.5 min each on 2 cores)')
     p.add_argument('--invstep', type=int, default=300)
     p.add_argument('--tune_steps', type=int, default=100)
     p.add_argument('--truths', type=int, default=32)

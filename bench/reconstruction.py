@@ -3,15 +3,21 @@ reconstruction fair CRPS within 10 % of the real members'.
 
 Each generator (a checkpoint file, or every checkpoint of a training run's directory, `--steps` to pick some) inverts
 the 16 members of the last `--scored-dates` dates (all four lead times) of held-out synthetic weather (`--weather-seed`,
-default 1, the data of `bench/inversion.py --compare-starts`), `--invstep` steps from the latent mean with the default
-inversion settings of `enriching-gan invert` (`--loss`: its pixel loss; `--optimizer`: adam or lbfgs). Scores per
-variable: MAE against the real members (physical units), and the fair CRPS of the 16 reconstructions and of the 16
-real members against `--truths` verifying fields of the synthetic truth; the excess is reconstruction / real − 1,
-with a 95 % bootstrap interval over the cases. The held-out data are normalised with the statistics of the first
-generator, so give generators trained on the same data.
+default 1, the data of `bench/inversion.py --compare-starts`; `--weather-start` and `--date-step-days` place its
+dates, e.g. on the generator's training dates), `--invstep` steps from the latent mean with the default inversion
+settings of `enriching-gan invert` (`--loss`: its pixel loss; `--optimizer`: adam or lbfgs; `--relative-spread`).
+Scores per variable: MAE against the real members (physical units), and the fair CRPS of the 16 reconstructions and
+of the 16 real members against `--truths` verifying fields of the synthetic truth; the excess is reconstruction /
+real − 1, with a 95 % bootstrap interval over the cases. Two ratios say what the error is made of: `common_error`
+(the mean over points of |the 16 members' mean error| over their MAE: about 1/√16 = 0.25 for errors independent from
+member to member, 1 for an error shared by all), `common_error_power` (the power of that mean error over the power of
+the members' mean field, at wavelengths of 8 grid lengths or more and at shorter ones: which scales the
+reconstructions miss) and `spread_ratio` (the reconstructions' spread over the real members', per lead time). The held-out data are normalised with the statistics of the first generator, so give
+generators trained on the same data.
 
     python bench/reconstruction.py --out DIR [--generators CKPT_OR_RUN_DIR ...] [--steps 1500 3000]
-                                   [--invstep 300] [--loss mae] [--optimizer lbfgs]
+                                   [--invstep 300] [--loss mae] [--optimizer lbfgs] [--relative-spread 0.5]
+                                   [--weather-seed 1] [--weather-start 2024-03-04] [--date-step-days 5]
 
 Writes DIR/reconstruction.json.
 """
@@ -26,7 +32,7 @@ from enriching_gan.data import EnsembleStore, read_labels
 from enriching_gan.encoder import generator_checkpoint
 from enriching_gan.inversion import LOSSES, OPTIMIZERS, InversionConfig
 from enriching_gan.jobs import load_case
-from enriching_gan.metrics import crps_many
+from enriching_gan.metrics import crps_many, radial_spectrum
 from enriching_gan.pipeline import InvertSettings, invert, prepare
 from enriching_gan.synthetic import SyntheticTruth
 from enriching_gan.train import checkpoint_step, run_checkpoints
@@ -61,20 +67,36 @@ def interval(per_case: np.ndarray, rng: np.random.Generator, n: int = 2000) -> l
     return [float(v) for v in np.quantile(boot[:, 0] / boot[:, 1] - 1, [0.025, 0.975])]
 
 
+def band_powers(field: np.ndarray) -> np.ndarray:
+    "Power of each variable of a (V, H, W) field at wavelengths of 8 grid lengths or more, and at shorter ones: (V, 2)."
+    spectra, cut = np.stack([radial_spectrum(f) for f in field]), field.shape[-1] // 8 + 1
+    return np.stack([spectra[:, 1:cut].sum(1), spectra[:, cut:].sum(1)], 1)
+
+
 def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTruth, n_truths: int, seed: int) -> dict:
-    "MAE, fair CRPS of reconstruction and real, and the excess with its interval, per variable."
-    mae, fair = [], []   # per case: (V,), (V, 2) for (reconstruction, real)
+    """MAE, fair CRPS of reconstruction and real, the excess with its interval, the common part of the error (its share
+    and its power against the members' mean field's, by scale) and the spread ratio per lead time, per variable."""
+    mae, common, spread, fair = [], [], [], []   # per case: (V,), (V,), (V,), (V, 2) for (reconstruction, real)
+    error_power, field_power = 0., 0.            # summed over cases: (V, 2) for (long, short) wavelengths
     for case in cases:
         real, rec = store.ensemble(*case), load_case(inverted, case)['reconstruction_physical']
         truths = truth.truths(*case, n_truths)
         mae.append(np.abs(rec - real).mean((0, 2, 3)))
+        common.append(np.abs((rec - real).mean(0)).mean((1, 2)))
+        error_power = error_power + band_powers((rec - real).mean(0))
+        field_power = field_power + band_powers(real.mean(0))
+        spread.append(rec.std(0, ddof=1).mean((1, 2)) / real.std(0, ddof=1).mean((1, 2)))
         fair.append(np.stack([crps_many(x, truths)['fair'].mean((0, 2, 3)) for x in (rec, real)], -1))
-    mae, fair, rng = np.array(mae), np.array(fair), np.random.default_rng(seed)
-    out = {}
+    mae, common, spread, fair = map(np.array, (mae, common, spread, fair))
+    lead, hours, rng, out = np.array([c[1] for c in cases]), store.lead_hours(), np.random.default_rng(seed), {}
     for i, v in enumerate(store.var_names):
         rec_f, real_f = fair[:, i].mean(0)
         out[v] = {'mae': float(mae[:, i].mean()), 'crps_fair': float(rec_f), 'crps_fair_real': float(real_f),
-                  'excess': float(rec_f / real_f - 1), 'excess_interval': interval(fair[:, i], rng)}
+                  'excess': float(rec_f / real_f - 1), 'excess_interval': interval(fair[:, i], rng),
+                  'common_error': float(common[:, i].mean() / mae[:, i].mean()),
+                  'common_error_power': dict(zip(('8 cells or longer', 'shorter'),
+                                                 map(float, error_power[i] / field_power[i]))),
+                  'spread_ratio': {f'{hours[lt]:g} h': float(spread[lead == lt, i].mean()) for lt in sorted(set(lead))}}
     return out
 
 
@@ -89,24 +111,31 @@ def main():
                    help="the inversion's pixel loss (default: invert's, %(default)s)")
     p.add_argument('--optimizer', default=InversionConfig().optimizer, choices=OPTIMIZERS,
                    help="the inversion's optimiser (default: invert's, %(default)s)")
+    p.add_argument('--relative-spread', type=float, default=InversionConfig().relative_spread,
+                   help="lbfgs: the fraction of the last steps with the spread term's δ relative to each ensemble's "
+                        'spread (`invert --relative_spread`)')
     p.add_argument('--stats', default=None, help="normalisation statistics (default: the first generator's)")
     p.add_argument('--weather-seed', type=int, default=1, help='seed of the held-out synthetic weather')
+    p.add_argument('--weather-start', default='2024-03-04', help='first date of the weather made (the default: '
+                   "after the quality generator's training dates; 2023-01-02 with --date-step-days 2: on them)")
+    p.add_argument('--date-step-days', type=int, default=5, help='days between the dates of the weather made')
     p.add_argument('--dates', type=int, default=11, help='held-out dates made (as --compare-starts)')
     p.add_argument('--scored-dates', type=int, default=2, help='the last dates scored, four lead times each')
     p.add_argument('--truths', type=int, default=32, help='verifying fields per case')
     args = p.parse_args()
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     ckpts = checkpoints_of(args.generators, args.steps)
-    data = held_out_data(ckpts[0], generator_stats(ckpts[0], args.stats), out, args.weather_seed, args.dates)
+    data = held_out_data(ckpts[0], generator_stats(ckpts[0], args.stats), out, args.weather_seed, args.dates,
+                         args.weather_start, args.date_step_days)
     dates = sorted(set(read_labels(data / 'labels.csv')['Date']))[-args.scored_dates:]
 
     def settings(ckpt: Path, i: int) -> InvertSettings:
         "The inversion of the scored dates by the `i`-th generator `ckpt`."
         return InvertSettings(ckpt_dir=str(ckpt), real_data_dir=str(data), stat_dir=str(data / 'stats'),
                               date_start=dates[0], date_stop=dates[-1], invstep=args.invstep, loss=args.loss,
-                              optimizer=args.optimizer, device='cpu',
+                              optimizer=args.optimizer, relative_spread=args.relative_spread, device='cpu',
                               output_dir=str(out / 'inverted' / f'{ckpt.stem}_{i}_inv{args.invstep}_{args.loss}'
-                                                                f'_{args.optimizer}'))
+                                                                f'_{args.optimizer}_rs{args.relative_spread:g}'))
 
     job = prepare(settings(ckpts[0], 0))   # the data and cases, the same for every generator
     truth, results, rows = SyntheticTruth(data), {}, []
@@ -117,9 +146,11 @@ def main():
         results[label] = {'checkpoint': str(ckpt), 'inversion': s.projection_settings(),
                           'seconds': round(time.perf_counter() - t0), 'variables': scores}
         rows.append({'generator': label, 'invstep': args.invstep, 'loss': args.loss, 'optimizer': args.optimizer,
+                     'relative_spread': args.relative_spread,
                      **{f'{v} MAE': f"{sc['mae']:.3f}" for v, sc in scores.items()},
                      **{f'{v} excess': f"{sc['excess']:+.1%} [{sc['excess_interval'][0]:+.1%}, "
-                                       f"{sc['excess_interval'][1]:+.1%}]" for v, sc in scores.items()}})
+                                       f"{sc['excess_interval'][1]:+.1%}]" for v, sc in scores.items()},
+                     'common error u / v / t2m': ' / '.join(f"{sc['common_error']:.2f}" for sc in scores.values())})
         print(rows[-1], flush=True)
     summary = {'goal': f'reconstruction fair CRPS at most {GOAL:.0%} above the real members\'', 'cases':
                len(job.cases), 'dates': dates, 'weather_seed': args.weather_seed, 'truths': args.truths,

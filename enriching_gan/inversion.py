@@ -26,9 +26,9 @@ from .settings import Settings, option
 __all__ = ['ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OPTIMIZERS', 'OUTPUT_NEUTRAL', 'ADAM_ONLY', 'LBFGS_ONLY',
            'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path', 'latent_stats_for',
            'load_original_latent_stats', 'save_original_latent_stats', 'InversionConfig', 'learning_rate',
-           'noise_regularisation', 'normalise_noise_', 'absolute', 'pixel_loss', 'Projection', 'project',
-           'inversion_manifest', 'invert_ensembles', 'original_codes_path', 'original_ensemble_path', 'load_codes',
-           'write_original_artefacts']
+           'noise_regularisation', 'normalise_noise_', 'absolute', 'relative_spread_delta', 'pixel_loss', 'Projection',
+           'project', 'inversion_manifest', 'invert_ensembles', 'original_codes_path', 'original_ensemble_path',
+           'load_codes', 'write_original_artefacts']
 
 # %% ../nbs/10_inversion.ipynb #00ed164e
 @dataclass
@@ -138,7 +138,7 @@ OPTIMIZERS = ('adam', 'lbfgs')
 OUTPUT_NEUTRAL = ('checkpointing',)   # settings that leave the codes as they are
 ADAM_ONLY = ('lr_rampup', 'lr_rampdown', 'noise', 'noise_scale', 'noise_ramp', 'noise_regularize', 'optimize_noise',
              'loss_intens')   # the loss's scale leaves L-BFGS's steps as they are
-LBFGS_ONLY = ('history', 'smoothing', 'spread_smoothing')
+LBFGS_ONLY = ('history', 'smoothing', 'spread_smoothing', 'relative_spread', 'relative_spread_smoothing')
 
 
 @dataclass
@@ -166,7 +166,16 @@ class InversionConfig(Settings):
                                     'δ, the less weight a variable with small normalised errors gets', gt=0)
     spread_smoothing: float = option(0.1, 'lbfgs: the δ of mae_std\'s spread term (its L1 error and its stds); below '
                                            'about 0.03 that term stalls the optimisation, and at 0.05 or more it '
-                                           'barely acts', gt=0)
+                                           'barely acts (see relative_spread)', gt=0)
+    relative_spread: float = option(0., 'lbfgs with mae_std: the fraction of the steps, at the end, in which the spread '
+                                        'term\'s δ is relative_spread_smoothing × each ensemble\'s mean spread (per '
+                                        'variable) instead of spread_smoothing, with a fresh curvature memory: the '
+                                        'term then acts at any spread, without stalling the first steps (0: never; '
+                                        '0.5 brings 1000 steps\' reconstructions from 22-30 % too spread out at 3 h '
+                                        'to 3-5 %, and enriched about as well as adam on one benchmark seed)',
+                                    ge=0, lt=1)
+    relative_spread_smoothing: float = option(0.3, 'lbfgs: κ of relative_spread\'s δ, in units of each ensemble\'s '
+                                                   'mean spread', gt=0)
     loss: str = option('mae_std', 'pixel loss: mae_std (the original: MAE plus the L1 error of the members\' spread; '
                        'the best of the benchmark for enrichment), mae (about 3 times fewer steps for the same '
                        'reconstruction error: the choice where reconstructions are used directly), mse, or '
@@ -188,7 +197,10 @@ class InversionConfig(Settings):
 
     def problems(self) -> list[str]:
         late = [s for s in self.snapshot_steps if s > self.invstep]
-        return super().problems() + ([f'snapshot_steps {late} beyond invstep {self.invstep}'] if late else [])
+        idle = self.optimizer == 'lbfgs' and self.relative_spread > 0 and self.loss != 'mae_std'
+        return super().problems() + ([f'snapshot_steps {late} beyond invstep {self.invstep}'] if late else []) + (
+            [f'relative_spread {self.relative_spread} acts on the spread term of the mae_std loss, not of {self.loss}: '
+             'set it to 0 or use --loss mae_std'] if idle else [])
 
     def snapshots(self) -> list[int]:
         "Every step before the last at which the codes are saved."
@@ -230,29 +242,52 @@ def normalise_noise_(noises: list[torch.Tensor]) -> None:
         n.sub_(mean).div_(std)
 
 
-def absolute(e: torch.Tensor, smoothing: float = 0.) -> torch.Tensor:
-    "|e|, or with `smoothing` δ > 0 its smooth form √(e² + δ²) − δ (quadratic within about δ of 0)."
-    return e.abs() if smoothing == 0 else (e.square() + smoothing ** 2).sqrt() - smoothing
+def _exact(smoothing) -> bool:
+    "Whether a smoothing δ (a number, or a tensor of δ > 0) asks for the exact, unsmoothed form."
+    return not torch.is_tensor(smoothing) and smoothing == 0
 
 
-def _spread_error(fake: torch.Tensor, real: torch.Tensor, groups: list[int], smoothing: float) -> torch.Tensor:
+def absolute(e: torch.Tensor, smoothing: float | torch.Tensor = 0.) -> torch.Tensor:
+    """|e|, or with `smoothing` δ > 0 (a number, or a tensor that broadcasts against `e`) its smooth form
+    √(e² + δ²) − δ (quadratic within about δ of 0)."""
+    return e.abs() if _exact(smoothing) else (e.square() + smoothing ** 2).sqrt() - smoothing
+
+
+def _spread(members: torch.Tensor, smoothing: float | torch.Tensor) -> torch.Tensor:
+    "The members' std (over dim 0), or with `smoothing` δ its smooth form √(var + δ²)."
+    return members.std(0) if _exact(smoothing) else (members.var(0) + smoothing ** 2).sqrt()
+
+
+def _spread_error(fake: torch.Tensor, real: torch.Tensor, groups: list[int],
+                  smoothing: float | torch.Tensor) -> torch.Tensor:
     """Per-sample share (B,) of the L1 error of the members' spread: each ensemble of `groups` (consecutive sizes)
     gives its every member the mean |std(fake) − std(real)| over its points. With `smoothing` δ, |·| is `absolute`'s
-    and each std is √(var + δ²), whose gradient stays bounded where the members coincide (as at the latent mean)."""
-    spread = lambda x: x.std(0) if smoothing == 0 else (x.var(0) + smoothing ** 2).sqrt()
+    and each std is √(var + δ²), whose gradient stays bounded where the members coincide (as at the latent mean);
+    δ is one number, or one per ensemble and variable, (len(groups), V)."""
     out, start = [], 0
-    for n in groups:
+    for k, n in enumerate(groups):
         f, r = fake[start:start + n], real[start:start + n]
-        err = absolute(spread(f) - spread(r), smoothing).mean() if n > 1 else fake.new_zeros(())
+        delta = smoothing[k][:, None, None] if torch.is_tensor(smoothing) else smoothing
+        err = absolute(_spread(f, delta) - _spread(r, delta), delta).mean() if n > 1 else fake.new_zeros(())
         out.append(err.expand(n)); start += n
     return torch.cat(out)
 
 
+def relative_spread_delta(real: torch.Tensor, groups: list[int] | None, kappa: float) -> torch.Tensor:
+    """A δ for `mae_std`'s spread term that follows the spread of each ensemble of `real` (`groups`: consecutive
+    sizes; None: one ensemble): κ × its members' std averaged over the points, per variable, (len(groups), V). A
+    one-member ensemble, which has no spread term, gets κ."""
+    per_ensemble = [kappa * e.std(0).mean((1, 2)) if len(e) > 1 else e.new_full(e.shape[1:2], kappa)
+                    for e in real.split(groups or [len(real)])]
+    return torch.stack(per_ensemble).clamp_min(1e-6)   # members that coincide: a δ of 0 would make the gradient NaN
+
+
 def pixel_loss(fake: torch.Tensor, real: torch.Tensor, kind: str, groups: list[int] | None = None,
-               smoothing: float = 0., spread_smoothing: float | None = None) -> torch.Tensor:
+               smoothing: float = 0., spread_smoothing: float | torch.Tensor | None = None) -> torch.Tensor:
     """Per-sample pixel loss (B,) of `kind` in {mse, mae, mae_std, mae_scaled}; `groups`: the sizes of the consecutive
     ensembles in the batch (mae_std's spread term; None: one ensemble); `smoothing`: that of `absolute` for the
-    fields' error, `spread_smoothing` for the spread term (None: `smoothing`)."""
+    fields' error, `spread_smoothing` for the spread term (None: `smoothing`; or one per ensemble and variable, as
+    `relative_spread_delta` gives)."""
     if kind == 'mse': return (fake - real).square().mean((1, 2, 3))
     err = absolute(fake - real, smoothing)
     if kind == 'mae_scaled': err = err / real.std((2, 3), keepdim=True).clamp_min(1e-6)
@@ -392,24 +427,28 @@ def _lbfgs_projection(g: Generator, target: torch.Tensor, idx: list[int], cfg: I
                       noises: list[torch.Tensor], groups, steps, record) -> torch.Tensor:
     """L-BFGS on the codes `wplus` alone (the noise maps keep their start), one forward and backward pass a step; a
     member's step is taken where it lowers its smoothed loss (with `mae_std`, its ensemble's), else its scale halves.
-    Returns the codes."""
+    With `cfg.relative_spread`, the last steps are a second phase (a fresh memory and step scale) in which the spread
+    term's δ follows each ensemble's spread. Returns the codes."""
     shape, coupled = wplus.shape, groups if cfg.loss == 'mae_std' else [1] * len(target)
+    switch = cfg.invstep - round(cfg.relative_spread * cfg.invstep)   # the first step of the second phase
 
-    def evaluate(x: torch.Tensor):
+    def evaluate(x: torch.Tensor, spread_smoothing):
         "Per-member smoothed loss (summed over the unit a step is judged on), its gradient, and the exact loss."
         x = x.detach().requires_grad_(True)
         fake = g.synthesis(x.view(shape), noise=noises, checkpointing=cfg.checkpointing)[:, idx]
-        smooth = pixel_loss(fake, target, cfg.loss, groups, cfg.smoothing, cfg.spread_smoothing)
+        smooth = pixel_loss(fake, target, cfg.loss, groups, cfg.smoothing, spread_smoothing)
         grad, = torch.autograd.grad(smooth.sum(), x)
         return _ensemble_totals(smooth.detach(), coupled), grad, pixel_loss(fake.detach(), target, cfg.loss, groups)
 
     x = wplus.reshape(len(target), -1)
-    loss, grad, exact = evaluate(x)
-    memory = _LbfgsMemory(cfg.history, grad, cfg.lr)
-    scale = torch.ones_like(loss)[:, None]
     for step in steps:
+        if step in (0, switch):   # a phase starts: its loss, a fresh curvature memory, full steps
+            spread_smoothing = (cfg.spread_smoothing if step < switch else
+                                relative_spread_delta(target, groups, cfg.relative_spread_smoothing))
+            loss, grad, exact = evaluate(x, spread_smoothing)
+            memory, scale = _LbfgsMemory(cfg.history, grad, cfg.lr), torch.ones_like(loss)[:, None]
         trial = x + scale * memory.direction(grad)
-        trial_loss, trial_grad, trial_exact = evaluate(trial)
+        trial_loss, trial_grad, trial_exact = evaluate(trial, spread_smoothing)
         taken = trial_loss <= loss                     # a NaN loss is refused too
         memory.push(trial - x, trial_grad - grad, taken)
         x, grad = torch.where(taken[:, None], trial, x), torch.where(taken[:, None], trial_grad, grad)

@@ -742,7 +742,9 @@ BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noi
                       'vector_noise': {'noise_scale': 'vector'}, 'mse': {'loss': 'mse'},
                       'mae': {'loss': 'mae'}, 'short_inversion': {'invstep': 100},
                       'encoder_start': {'init': 'encoder', 'invstep': 100},
-                      'lbfgs': {'optimizer': 'lbfgs', 'invstep': 100}}   # the last six invert again
+                      'lbfgs': {'optimizer': 'lbfgs', 'invstep': 100},
+                      'lbfgs_spread': {'optimizer': 'lbfgs', 'invstep': 100, 'relative_spread': 0.5}}
+# the last seven variants invert again
 INVERSION_KEYS = {f.name for f in fields(InversionConfig)}
 TUNING_ONLY_KEYS = {f.name for f in fields(TuningConfig)} - {f.name for f in fields(EnrichSettings)}
 
