@@ -12,8 +12,8 @@ real − 1, with a 95 % bootstrap interval over the cases. Two ratios say what t
 (the mean over points of |the 16 members' mean error| over their MAE: about 1/√16 = 0.25 for errors independent from
 member to member, 1 for an error shared by all), `common_error_power` (the power of that mean error over the power of
 the members' mean field, at wavelengths of 8 grid lengths or more and at shorter ones: which scales the
-reconstructions miss) and `spread_ratio` (the reconstructions' spread over the real members', per lead time). The held-out data are normalised with the statistics of the first generator, so give
-generators trained on the same data.
+reconstructions miss) and `spread_ratio` (the reconstructions' spread over the real members', per lead time). The
+held-out data are normalised with the statistics of the first generator, so give generators trained on the same data.
 
     python bench/reconstruction.py --out DIR [--generators CKPT_OR_RUN_DIR ...] [--steps 1500 3000]
                                    [--invstep 300] [--loss mae] [--optimizer lbfgs] [--relative-spread 0.5]
@@ -32,7 +32,7 @@ from enriching_gan.data import EnsembleStore, read_labels
 from enriching_gan.encoder import generator_checkpoint
 from enriching_gan.inversion import LOSSES, OPTIMIZERS, InversionConfig
 from enriching_gan.jobs import load_case
-from enriching_gan.metrics import crps_many, radial_spectrum
+from enriching_gan.metrics import crps_many
 from enriching_gan.pipeline import InvertSettings, invert, prepare
 from enriching_gan.synthetic import SyntheticTruth
 from enriching_gan.train import checkpoint_step, run_checkpoints
@@ -68,9 +68,14 @@ def interval(per_case: np.ndarray, rng: np.random.Generator, n: int = 2000) -> l
 
 
 def band_powers(field: np.ndarray) -> np.ndarray:
-    "Power of each variable of a (V, H, W) field at wavelengths of 8 grid lengths or more, and at shorter ones: (V, 2)."
-    spectra, cut = np.stack([radial_spectrum(f) for f in field]), field.shape[-1] // 8 + 1
-    return np.stack([spectra[:, 1:cut].sum(1), spectra[:, cut:].sum(1)], 1)
+    """Power of each variable of a square (V, H, W) field at wavelengths of 8 grid lengths or more (rings of
+    wavenumber 1 to H/8 cycles per domain) and at shorter ones (every other wavenumber, the spectrum's corners
+    included): (V, 2)."""
+    n = field.shape[-1]
+    power = np.abs(np.fft.fft2(field - field.mean((-2, -1), keepdims=True))) ** 2
+    ring = np.hypot(*np.meshgrid(np.fft.fftfreq(n) * n, np.fft.fftfreq(n) * n)).round()
+    long = (ring >= 1) & (ring <= n // 8)
+    return np.stack([power[:, long].sum(1), power[:, ring > n // 8].sum(1)], 1)
 
 
 def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTruth, n_truths: int, seed: int) -> dict:
@@ -117,7 +122,8 @@ def main():
     p.add_argument('--stats', default=None, help="normalisation statistics (default: the first generator's)")
     p.add_argument('--weather-seed', type=int, default=1, help='seed of the held-out synthetic weather')
     p.add_argument('--weather-start', default='2024-03-04', help='first date of the weather made (the default: '
-                   "after the quality generator's training dates; 2023-01-02 with --date-step-days 2: on them)")
+                   "after the quality generator's training dates; on them: --weather-seed 0 --weather-start "
+                   '2023-01-02 --date-step-days 2)')
     p.add_argument('--date-step-days', type=int, default=5, help='days between the dates of the weather made')
     p.add_argument('--dates', type=int, default=11, help='held-out dates made (as --compare-starts)')
     p.add_argument('--scored-dates', type=int, default=2, help='the last dates scored, four lead times each')
@@ -129,13 +135,15 @@ def main():
                          args.weather_start, args.date_step_days)
     dates = sorted(set(read_labels(data / 'labels.csv')['Date']))[-args.scored_dates:]
 
+    continuation = f'_rs{args.relative_spread:g}' if args.relative_spread else ''
+
     def settings(ckpt: Path, i: int) -> InvertSettings:
         "The inversion of the scored dates by the `i`-th generator `ckpt`."
         return InvertSettings(ckpt_dir=str(ckpt), real_data_dir=str(data), stat_dir=str(data / 'stats'),
                               date_start=dates[0], date_stop=dates[-1], invstep=args.invstep, loss=args.loss,
                               optimizer=args.optimizer, relative_spread=args.relative_spread, device='cpu',
                               output_dir=str(out / 'inverted' / f'{ckpt.stem}_{i}_inv{args.invstep}_{args.loss}'
-                                                                f'_{args.optimizer}_rs{args.relative_spread:g}'))
+                                                                f'_{args.optimizer}{continuation}'))
 
     job = prepare(settings(ckpts[0], 0))   # the data and cases, the same for every generator
     truth, results, rows = SyntheticTruth(data), {}, []
@@ -150,10 +158,12 @@ def main():
                      **{f'{v} MAE': f"{sc['mae']:.3f}" for v, sc in scores.items()},
                      **{f'{v} excess': f"{sc['excess']:+.1%} [{sc['excess_interval'][0]:+.1%}, "
                                        f"{sc['excess_interval'][1]:+.1%}]" for v, sc in scores.items()},
-                     'common error u / v / t2m': ' / '.join(f"{sc['common_error']:.2f}" for sc in scores.values())})
+                     f"common error {' / '.join(scores)}": ' / '.join(f"{sc['common_error']:.2f}"
+                                                                   for sc in scores.values())})
         print(rows[-1], flush=True)
     summary = {'goal': f'reconstruction fair CRPS at most {GOAL:.0%} above the real members\'', 'cases':
-               len(job.cases), 'dates': dates, 'weather_seed': args.weather_seed, 'truths': args.truths,
+               len(job.cases), 'dates': dates, 'weather_seed': args.weather_seed, 'weather_start': args.weather_start,
+               'date_step_days': args.date_step_days, 'truths': args.truths,
                'generators': results}
     (out / 'reconstruction.json').write_text(json.dumps(summary, indent=1))
     print_table(rows, f'held-out reconstruction, {len(job.cases)} cases of 16 members (excess: fair CRPS over the '

@@ -23,12 +23,12 @@ from .networks import Generator
 from .settings import Settings, option
 
 # %% auto #0
-__all__ = ['ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OPTIMIZERS', 'OUTPUT_NEUTRAL', 'ADAM_ONLY', 'LBFGS_ONLY',
-           'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path', 'latent_stats_for',
-           'load_original_latent_stats', 'save_original_latent_stats', 'InversionConfig', 'learning_rate',
-           'noise_regularisation', 'normalise_noise_', 'absolute', 'relative_spread_delta', 'pixel_loss', 'Projection',
-           'project', 'inversion_manifest', 'invert_ensembles', 'original_codes_path', 'original_ensemble_path',
-           'load_codes', 'write_original_artefacts']
+__all__ = ['ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OPTIMIZERS', 'OUTPUT_NEUTRAL', 'ADAM_ONLY', 'CONTINUATION',
+           'LBFGS_ONLY', 'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path',
+           'latent_stats_for', 'load_original_latent_stats', 'save_original_latent_stats', 'InversionConfig',
+           'learning_rate', 'noise_regularisation', 'normalise_noise_', 'absolute', 'relative_spread_delta',
+           'pixel_loss', 'Projection', 'project', 'inversion_manifest', 'invert_ensembles', 'original_codes_path',
+           'original_ensemble_path', 'load_codes', 'write_original_artefacts']
 
 # %% ../nbs/10_inversion.ipynb #00ed164e
 @dataclass
@@ -138,7 +138,8 @@ OPTIMIZERS = ('adam', 'lbfgs')
 OUTPUT_NEUTRAL = ('checkpointing',)   # settings that leave the codes as they are
 ADAM_ONLY = ('lr_rampup', 'lr_rampdown', 'noise', 'noise_scale', 'noise_ramp', 'noise_regularize', 'optimize_noise',
              'loss_intens')   # the loss's scale leaves L-BFGS's steps as they are
-LBFGS_ONLY = ('history', 'smoothing', 'spread_smoothing', 'relative_spread', 'relative_spread_smoothing')
+CONTINUATION = ('relative_spread', 'relative_spread_smoothing')
+LBFGS_ONLY = ('history', 'smoothing', 'spread_smoothing') + CONTINUATION
 
 
 @dataclass
@@ -167,13 +168,14 @@ class InversionConfig(Settings):
     spread_smoothing: float = option(0.1, 'lbfgs: the δ of mae_std\'s spread term (its L1 error and its stds); below '
                                            'about 0.03 that term stalls the optimisation, and at 0.05 or more it '
                                            'barely acts (see relative_spread)', gt=0)
-    relative_spread: float = option(0., 'lbfgs with mae_std: the fraction of the steps, at the end, in which the spread '
-                                        'term\'s δ is relative_spread_smoothing × each ensemble\'s mean spread (per '
-                                        'variable) instead of spread_smoothing, with a fresh curvature memory: the '
-                                        'term then acts at any spread, without stalling the first steps (0: never; '
-                                        'with 0.5, 1000 steps\' reconstructions of held-out members are 3-5 % too '
-                                        'spread out at 3 h instead of 13-23 %, at 0.01 more MAE, and 100 steps '
-                                        'enriched as well as 300 adam steps on two benchmark seeds)',
+    relative_spread: float = option(0., 'lbfgs with mae_std: the fraction of the steps, at the end, in which the '
+                                        'spread term\'s δ is relative_spread_smoothing × each ensemble\'s mean '
+                                        'spread (per variable) instead of spread_smoothing, with a fresh curvature '
+                                        'memory: the term then acts at any spread, without stalling the first steps '
+                                        '(0: never; with 0.5, 1000 steps\' reconstructions of the cases of '
+                                        'bench/reconstruction.py are 3-5 % too spread out at 3 h instead of 13-23 %, '
+                                        'at 0.01 more MAE, and 100 steps enriched about as well as 300 adam steps on '
+                                        'two benchmark seeds)',
                                     ge=0, lt=1)
     relative_spread_smoothing: float = option(0.3, 'lbfgs: κ of relative_spread\'s δ, in units of each ensemble\'s '
                                                    'mean spread', gt=0)
@@ -198,10 +200,26 @@ class InversionConfig(Settings):
 
     def problems(self) -> list[str]:
         late = [s for s in self.snapshot_steps if s > self.invstep]
-        idle = self.optimizer == 'lbfgs' and self.relative_spread > 0 and self.loss != 'mae_std'
-        return super().problems() + ([f'snapshot_steps {late} beyond invstep {self.invstep}'] if late else []) + (
-            [f'relative_spread {self.relative_spread} acts on the spread term of the mae_std loss, not of {self.loss}: '
-             'set it to 0 or use --loss mae_std'] if idle else [])
+        return super().problems() + ([f'snapshot_steps {late} beyond invstep {self.invstep}'] if late else []) + \
+            self._continuation_problems()
+
+    def _continuation_problems(self) -> list[str]:
+        "Why `relative_spread` cannot run as asked: another optimiser or loss, or a phase left without steps."
+        if self.relative_spread == 0: return []
+        if self.optimizer != 'lbfgs':
+            return [f'relative_spread {self.relative_spread} is a setting of --optimizer lbfgs: set it to 0 with adam']
+        if self.loss != 'mae_std':
+            return [f'relative_spread {self.relative_spread} acts on the spread term of the mae_std loss, not of '
+                    f'{self.loss}: set it to 0 or use --loss mae_std']
+        if not 0 < self.second_phase_steps() < self.invstep:
+            return [f'relative_spread {self.relative_spread} of invstep {self.invstep} leaves one phase without '
+                    f'steps: give a fraction between {1 / self.invstep:.3g} and {1 - 1 / self.invstep:.3g}, or more '
+                    'steps']
+        return []
+
+    def second_phase_steps(self) -> int:
+        "The last steps of L-BFGS in which the spread term's δ is relative (`relative_spread`)."
+        return round(self.relative_spread * self.invstep)
 
     def snapshots(self) -> list[int]:
         "Every step before the last at which the codes are saved."
@@ -211,8 +229,9 @@ class InversionConfig(Settings):
     def projection_settings(self) -> dict:
         """The settings of the projection that change its codes (what a job records in its manifest): those of its
         optimiser, and `optimizer` itself where it is not adam, so that adam's manifests stay those written before
-        there was a choice."""
+        there was a choice; likewise the continuation's only where it is used."""
         unused = OUTPUT_NEUTRAL + (LBFGS_ONLY + ('optimizer',) if self.optimizer == 'adam' else ADAM_ONLY)
+        if self.relative_spread == 0: unused += CONTINUATION
         return {f.name: getattr(self, f.name) for f in fields(InversionConfig) if f.name not in unused}
 
 
@@ -431,25 +450,25 @@ def _lbfgs_projection(g: Generator, target: torch.Tensor, idx: list[int], cfg: I
     With `cfg.relative_spread`, the last steps are a second phase (a fresh memory and step scale) in which the spread
     term's δ follows each ensemble's spread. Returns the codes."""
     shape, coupled = wplus.shape, groups if cfg.loss == 'mae_std' else [1] * len(target)
-    switch = cfg.invstep - round(cfg.relative_spread * cfg.invstep)   # the first step of the second phase
+    switch = cfg.invstep - cfg.second_phase_steps()   # the first step of the second phase (invstep: none)
 
-    def evaluate(x: torch.Tensor, spread_smoothing):
+    def evaluate(x: torch.Tensor, spread_delta: float | torch.Tensor):
         "Per-member smoothed loss (summed over the unit a step is judged on), its gradient, and the exact loss."
         x = x.detach().requires_grad_(True)
         fake = g.synthesis(x.view(shape), noise=noises, checkpointing=cfg.checkpointing)[:, idx]
-        smooth = pixel_loss(fake, target, cfg.loss, groups, cfg.smoothing, spread_smoothing)
+        smooth = pixel_loss(fake, target, cfg.loss, groups, cfg.smoothing, spread_delta)
         grad, = torch.autograd.grad(smooth.sum(), x)
         return _ensemble_totals(smooth.detach(), coupled), grad, pixel_loss(fake.detach(), target, cfg.loss, groups)
 
     x = wplus.reshape(len(target), -1)
     for step in steps:
         if step in (0, switch):   # a phase starts: its loss, a fresh curvature memory, full steps
-            spread_smoothing = (cfg.spread_smoothing if step < switch else
-                                relative_spread_delta(target, groups, cfg.relative_spread_smoothing))
-            loss, grad, exact = evaluate(x, spread_smoothing)
+            spread_delta = (cfg.spread_smoothing if step < switch else
+                            relative_spread_delta(target, groups, cfg.relative_spread_smoothing))
+            loss, grad, exact = evaluate(x, spread_delta)
             memory, scale = _LbfgsMemory(cfg.history, grad, cfg.lr), torch.ones_like(loss)[:, None]
         trial = x + scale * memory.direction(grad)
-        trial_loss, trial_grad, trial_exact = evaluate(trial, spread_smoothing)
+        trial_loss, trial_grad, trial_exact = evaluate(trial, spread_delta)
         taken = trial_loss <= loss                     # a NaN loss is refused too
         memory.push(trial - x, trial_grad - grad, taken)
         x, grad = torch.where(taken[:, None], trial, x), torch.where(taken[:, None], trial_grad, grad)
