@@ -150,7 +150,7 @@ class InversionConfig(Settings):
                             '(the codes alone, each member with its own quasi-Newton memory; one forward and backward '
                             'pass a step, as adam; on held-out members of the quality generator 100 steps reconstruct '
                             'about as well as 1000 adam steps from the latent mean, or better; its codes enrich '
-                            'slightly worse, or as well with relative_spread 0.5)',
+                            'slightly worse, or about as well with relative_spread 0.5)',
                             choices=OPTIMIZERS)
     lr: float = option(0.1, 'peak learning rate of adam; lbfgs: how far its first step moves the largest coordinate '
                             'of each member\'s codes', gt=0)
