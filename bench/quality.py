@@ -10,10 +10,11 @@ the evaluation's metrics and report, and prints the headline table.
 
 By default the one option scored beside the default method is `direct` (the original decoding), which keeps a fresh
 run within 15 minutes on 2 CPU cores. The other options are scored when asked for: `--variants fresh_noise
-shared_pca ...` (about a minute each; 11 to 12.5 for `vector_noise`, `mse` and `mae`, which invert again; about 4
-for `short_inversion`, `encoder_start`, `lbfgs` and `lbfgs_spread`, the second from the codes of the committed
-encoder), and the flow route with `--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run
-directory resumes, so they can be added to a finished run.
+shared_pca ...` (about a minute each; those that invert again longer: `adam`, the original's 300 Adam steps and the
+default until 2026-12-02, and `vector_noise`, `mse` and `mae`, its options, 11 to 12.5 minutes each; about 4 for
+`short_inversion`, `encoder_start` (from the codes of the committed encoder) and `lbfgs`), and the flow route with
+`--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run directory resumes, so they can be added
+to a finished run.
 
     python bench/quality.py --seed S --out DIR [--variants direct fresh_noise shared_pca] [--flow bench/quality_flow]
 """
@@ -33,6 +34,7 @@ FLOW = Path(__file__).resolve().parent / 'quality_flow'
 
 
 def main():
+    default = BenchmarkProtocol()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--seed', type=int, default=1, help='seed of the synthetic weather (0 is the training weather)')
     p.add_argument('--out', required=True, help='run directory (resumes when run again)')
@@ -41,13 +43,15 @@ def main():
     p.add_argument('--lead_times', type=int, nargs='+', default=[3, 12, 24, 45])
     p.add_argument('--variants', nargs='*', default=['direct'],
                    choices=list(BENCHMARK_VARIANTS)[1:], help='options of the method scored beside the default; '
-                   'vector_noise, mse, mae, short_inversion, encoder_start, lbfgs and lbfgs_spread invert again (the '
-                   'first three about as long as the default: 11 to 12.5 min each on 2 cores)')
-    p.add_argument('--invstep', type=int, default=300)
-    p.add_argument('--tune_steps', type=int, default=100)
-    p.add_argument('--truths', type=int, default=32)
-    p.add_argument('--reference_members', type=int, default=256)
-    p.add_argument('--n_samples', type=int, default=64)
+                   'adam, vector_noise, mse, mae, short_inversion, encoder_start and lbfgs invert again (the first '
+                   'four 11 to 12.5 min each on 2 cores)')
+    p.add_argument('--optimizer', default=default.optimizer, help='optimiser of the default method\'s inversion')
+    p.add_argument('--invstep', type=int, default=default.invstep)
+    p.add_argument('--relative_spread', type=float, default=default.relative_spread)
+    p.add_argument('--tune_steps', type=int, default=default.tune_steps)
+    p.add_argument('--truths', type=int, default=default.truths)
+    p.add_argument('--reference_members', type=int, default=default.reference_members)
+    p.add_argument('--n_samples', type=int, default=default.n_samples)
     p.add_argument('--flow', default=None, help='run directory of an enrichment flow, scored as the set `flow` '
                    f'(the committed one: {FLOW.relative_to(FLOW.parents[1])}; default: the GAN route alone)')
     p.add_argument('--encoder', default=str(ENCODER), help='encoder of the generator, for the variant encoder_start '
@@ -59,9 +63,9 @@ def main():
     data = make_synthetic_dataset(out / 'data', n_dates, 16, args.lead_times, size=32, seed=args.seed,
                                   start_date='2024-03-04', date_step_days=5, progress=False)
     split = split_dates(read_labels(data / 'labels.csv')['Date'].unique(), args.tune_dates, args.evaluate_dates)
-    protocol = BenchmarkProtocol(invstep=args.invstep, tune_steps=args.tune_steps, n_samples=args.n_samples,
-                                 truths=args.truths, reference_members=args.reference_members, variants=args.variants,
-                                 encoder=args.encoder)
+    protocol = BenchmarkProtocol(optimizer=args.optimizer, invstep=args.invstep, relative_spread=args.relative_spread,
+                                 tune_steps=args.tune_steps, n_samples=args.n_samples, truths=args.truths,
+                                 reference_members=args.reference_members, variants=args.variants, encoder=args.encoder)
     title = (f'Enrichment benchmark, weather seed {args.seed}: quality generator, tuned on {args.tune_dates} dates, '
              f'evaluated on {args.evaluate_dates} others, 16 -> {args.n_samples} members')
     doc, _, paths = run_benchmark(GENERATOR / 'generator.pt', data, GENERATOR / 'stats', split, out, protocol,

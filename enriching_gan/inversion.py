@@ -175,7 +175,7 @@ class InversionConfig(Settings):
                                         '(0: never; with 0.5, 1000 steps\' reconstructions of the cases of '
                                         'bench/reconstruction.py are 3-5 % too spread out at 3 h instead of 13-23 %, '
                                         'at 0.01 more MAE, and 100 steps enriched about as well as 300 adam steps on '
-                                        'three benchmark seeds)',
+                                        'four benchmark seeds: the benchmark\'s inversion)',
                                     ge=0, lt=1)
     relative_spread_smoothing: float = option(0.3, 'lbfgs: κ of relative_spread\'s δ, in units of each ensemble\'s '
                                                    'mean spread', gt=0)

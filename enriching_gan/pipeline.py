@@ -32,7 +32,7 @@ from .files import InputError, atomic_directory, atomic_write, load_npy, load_np
 from .flow import ODE_METHODS
 from .flow_enrichment import EnrichmentFlow, FlowEnrichConfig, enrich_with_flow, flow_enrichment_trainer
 from .formats import Analyses, create_ensemble_store, finish_ensemble, write_ensemble_case
-from .inversion import (ORIGINAL_STATS, InversionConfig, LatentStats, invert_ensembles, latent_stats_for,
+from .inversion import (OPTIMIZERS, ORIGINAL_STATS, InversionConfig, LatentStats, invert_ensembles, latent_stats_for,
                                      load_original_latent_stats, original_ensemble_path, save_original_latent_stats,
                                      write_original_artefacts)
 from .jobs import JobManifest, case_name, load_case, member_seed, run_cases
@@ -40,21 +40,21 @@ from .metrics import Evaluation, evaluate_run
 from .networks import Generator
 from .perturbation import PerturbationConfig, check_codes, enrich_ensembles, inversion_identity
 from .plots import write_report
-from .settings import Settings, field_default, ignored, option
+from .settings import Settings, SettingsError, field_default, ignored, option
 from .synthetic import LEAD_TIMES, STATIC_FILE, SyntheticTruth, make_synthetic_dataset
 from .train import TrainConfig, train
 from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, tuning_case
 
 # %% auto #0
-__all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'PREDICTIVE_INFLATION', 'BENCHMARK_VARIANTS', 'INVERSION_KEYS',
-           'TUNING_ONLY_KEYS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection', 'GeneratorSource',
-           'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of', 'prepare', 'InvertSettings', 'invert',
-           'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings', 'tuned_strengths', 'enrich_settings', 'enrich',
-           'case_files', 'npz_shape', 'ExportSettings', 'export', 'EvaluateSettings', 'analyses_truth',
-           'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth', 'StatsSettings',
-           'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate', 'InferSettings',
-           'debias_infer', 'BenchmarkProtocol', 'variant_inversion', 'run_benchmark', 'DemoScale', 'headline_table',
-           'DemoSettings', 'demo']
+__all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'PREDICTIVE_INFLATION', 'ADAM_INVERSION', 'BENCHMARK_VARIANTS',
+           'INVERSION_KEYS', 'TUNING_ONLY_KEYS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection',
+           'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of', 'prepare',
+           'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings', 'tuned_strengths',
+           'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export', 'EvaluateSettings',
+           'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth',
+           'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate',
+           'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'variant_inversion', 'run_benchmark', 'DemoScale',
+           'headline_table', 'DemoSettings', 'demo']
 
 # %% ../nbs/20_pipeline.ipynb #803cca76
 def _date_problem(name: str, value) -> list[str]:
@@ -733,17 +733,17 @@ def debias_infer(s: InferSettings, progress: bool = True) -> Path:
 
 # %% ../nbs/20_pipeline.ipynb #0c9a07ef
 PREDICTIVE_INFLATION = round(math.sqrt(1 + 1 / 16) - 1, 4)   # spread of a new member about the mean of 16 members
+ADAM_INVERSION = {'optimizer': 'adam', 'invstep': 300, 'relative_spread': 0.}   # the original's, 300 steps
 BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noise': {'noise_maps': 'fresh'},
                       'shared_pca': {'pca_direction': 'shared'}, 'no_cap': {'residual_cap': None},
                       'no_centring': {'centre_changes': False}, 'shared_scale': {'per_variable': False},
                       'uncentred_one_scale': {'centre_changes': False, 'per_variable': False},
                       'predictive_spread': {'inflation': PREDICTIVE_INFLATION},
                       'original_inflation': {'inflation': 0.2}, 'no_inflation': {'inflation': 0.},
-                      'vector_noise': {'noise_scale': 'vector'}, 'mse': {'loss': 'mse'},
-                      'mae': {'loss': 'mae'}, 'short_inversion': {'invstep': 100},
-                      'encoder_start': {'init': 'encoder', 'invstep': 100},
-                      'lbfgs': {'optimizer': 'lbfgs', 'invstep': 100},
-                      'lbfgs_spread': {'optimizer': 'lbfgs', 'invstep': 100, 'relative_spread': 0.5}}
+                      'adam': ADAM_INVERSION, 'vector_noise': {**ADAM_INVERSION, 'noise_scale': 'vector'},
+                      'mse': {**ADAM_INVERSION, 'loss': 'mse'}, 'mae': {**ADAM_INVERSION, 'loss': 'mae'},
+                      'short_inversion': {**ADAM_INVERSION, 'invstep': 100}, 'encoder_start': {'init': 'encoder'},
+                      'lbfgs': {'optimizer': 'lbfgs', 'relative_spread': 0.}}
 # the last seven variants invert again
 INVERSION_KEYS = {f.name for f in fields(InversionConfig)}
 TUNING_ONLY_KEYS = {f.name for f in fields(TuningConfig)} - {f.name for f in fields(EnrichSettings)}
@@ -752,7 +752,11 @@ TUNING_ONLY_KEYS = {f.name for f in fields(TuningConfig)} - {f.name for f in fie
 @dataclass
 class BenchmarkProtocol(Settings):
     "How the benchmark makes and scores its sets."
-    invstep: int = option(300, 'inversion steps', ge=1)
+    optimizer: str = option('lbfgs', 'optimiser of the default method\'s inversion (the variant adam: 300 steps of '
+                            'the original\'s)', choices=OPTIMIZERS)
+    invstep: int = option(100, 'inversion steps', ge=1)
+    relative_spread: float = option(0.5, 'lbfgs: fraction of the steps, at the end, with the spread term\'s δ '
+                                    'relative to each ensemble\'s spread (0 with adam)', ge=0, lt=1)
     tune_steps: int = option(100, 'tuning steps of each variant', ge=1)
     n_samples: int = option(64, 'members of every enriched set (and of the dressing and ideal sets)', ge=2)
     truths: int = option(32, 'independent verifying fields per case', ge=1)
@@ -766,8 +770,18 @@ class BenchmarkProtocol(Settings):
 
     def problems(self) -> list[str]:
         starts = [v for v in self.variants if BENCHMARK_VARIANTS[v].get('init') == 'encoder']
-        return super().problems() + ([f'variant {starts[0]} needs an encoder of the generator: set encoder']
-                                     if starts and self.encoder is None else [])
+        return super().problems() + self._inversion_problems() + (
+            [f'variant {starts[0]} needs an encoder of the generator: set encoder'] if starts and self.encoder is None
+            else [])
+
+    def inversion(self) -> dict:
+        "The inversion settings of the default method (and of every variant that does not change them)."
+        return {'optimizer': self.optimizer, 'invstep': self.invstep, 'relative_spread': self.relative_spread}
+
+    def _inversion_problems(self) -> list[str]:
+        try: InversionConfig.from_dict(self.inversion())
+        except SettingsError as e: return [str(e).removeprefix('InversionConfig: ')]
+        return []
 
 
 def variant_inversion(name: str, p: BenchmarkProtocol) -> dict:
@@ -781,7 +795,7 @@ def _invert_for(name: str, common: dict, split: dict, out: Path, p: BenchmarkPro
     "The inversion of the tuning and evaluation dates that variant `name` works on (its own where it changes it)."
     settings = variant_inversion(name, p)
     inverted = out / ('inverted' + (f'_{name}' if settings else ''))
-    invert(InvertSettings.from_dict({**common, 'invstep': p.invstep, **settings, 'output_dir': str(inverted),
+    invert(InvertSettings.from_dict({**common, **p.inversion(), **settings, 'output_dir': str(inverted),
                                      'date_start': split['tune'][0], 'date_stop': split['evaluate'][-1]}), progress)
     return inverted
 
@@ -886,7 +900,10 @@ class DemoScale(Settings):
                                     'images of the training)', ge=0)
     tune_dates: int = option(2, 'dates after the training ones on which the perturbation strengths are tuned', ge=1)
     invert_dates: int = option(2, 'last dates: enriched and evaluated', ge=1)
-    invstep: int = option(300, 'inversion steps', ge=1)
+    optimizer: str = option('lbfgs', 'optimiser of the inversion', choices=OPTIMIZERS)
+    invstep: int = option(100, 'inversion steps', ge=1)
+    relative_spread: float = option(0.5, 'lbfgs: fraction of the inversion steps with the relative spread term',
+                                    ge=0, lt=1)
     tune_steps: int = option(100, 'tuning steps', ge=1)
     n_samples: int = option(64, 'enriched members per ensemble', ge=2)
     truths: int = option(16, 'independent verifying fields per evaluated case', ge=1)
@@ -900,22 +917,23 @@ class DemoScale(Settings):
 
     def protocol(self) -> BenchmarkProtocol:
         "The benchmark settings of this scale."
-        return BenchmarkProtocol(invstep=self.invstep, tune_steps=self.tune_steps, n_samples=self.n_samples,
-                                 truths=self.truths, reference_members=self.reference_members, variants=self.variants)
+        return BenchmarkProtocol(optimizer=self.optimizer, invstep=self.invstep, relative_spread=self.relative_spread,
+                                 tune_steps=self.tune_steps, n_samples=self.n_samples, truths=self.truths,
+                                 reference_members=self.reference_members, variants=self.variants)
 
 
 DEMO_SCALES = {
     'tiny': DemoScale(size=16, n_dates=5, lead_times=[6, 30], train_steps=60, batch_size=4, latent_dim=32, n_mlp=2,
                       channel_max=16, tune_dates=1, invert_dates=1, invstep=40, tune_steps=10, n_samples=24, truths=4,
                       reference_members=32, flow_steps=40, flow_channels=[16, 32], flow_batch=8, minutes=0.5),
-    'cpu': DemoScale(flow_steps=1500, minutes=13.),
+    'cpu': DemoScale(flow_steps=1500, minutes=11.),
     'quality': DemoScale(n_dates=185, start_date='2023-01-02', date_step_days=2, train_steps=6000, batch_size=16,
                          latent_dim=128, channel_max=64, r1=0.05, ema_kimg=2., tune_dates=2, invert_dates=3,
                          truths=32, reference_members=256, variants=['direct', 'fresh_noise', 'shared_pca']),
     'gpu': DemoScale(size=128, n_dates=44, lead_times=list(LEAD_TIMES), train_steps=30_000, batch_size=16,
-                     latent_dim=512, n_mlp=8, channel_max=256, invert_dates=4, invstep=1000, tune_steps=300,
-                     n_samples=120, truths=32, reference_members=256),
-}
+                     latent_dim=512, n_mlp=8, channel_max=256, invert_dates=4, optimizer='adam', invstep=1000,
+                     relative_spread=0., tune_steps=300, n_samples=120, truths=32, reference_members=256),
+}   # gpu: the original's inversion (L-BFGS was measured on the quality generator only)
 
 # %% ../nbs/20_pipeline.ipynb #c2eebba5
 TRAIN_STATS = 'stats_train'   # normalisation statistics of the training dates alone, in the demo's data set
