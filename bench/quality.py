@@ -8,10 +8,10 @@ the default method and of each option, the dressing baseline and the ideal set, 
 a large reference. It writes DIR/quality.json ({variable: {set: {score: value}}}, gain_captured, intervals) beside
 the evaluation's metrics and report, and prints the headline table.
 
-By default the one option scored beside the default method is `direct` (the original decoding), which keeps a fresh
-run within 15 minutes on 2 CPU cores. The other options are scored when asked for: `--variants fresh_noise
+By default the one option scored beside the default method is `direct` (the original decoding); so a fresh run took
+5 min 20 s on 2 CPU cores. The other options are scored when asked for: `--variants fresh_noise
 shared_pca ...` (about a minute each; those that invert again longer: `adam`, the original's 300 Adam steps and the
-default until 2026-12-02, and `vector_noise`, `mse` and `mae`, its options, 11 to 12.5 minutes each; about 4 for
+default until 2026-12-02, and `vector_noise`, `mse` and `mae`, its options, 9 to 12.5 minutes each; about 4 for
 `short_inversion`, `encoder_start` (from the codes of the committed encoder) and `lbfgs`), and the flow route with
 `--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run directory resumes, so they can be added
 to a finished run.
@@ -20,11 +20,13 @@ to a finished run.
 """
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 from enriching_gan.benchmark import gains_table, interval_table, split_dates
 from enriching_gan.data import read_labels
+from enriching_gan.files import InputError
 from enriching_gan.pipeline import BENCHMARK_VARIANTS, BenchmarkProtocol, headline_table, run_benchmark
 from enriching_gan.synthetic import make_synthetic_dataset
 
@@ -44,7 +46,7 @@ def main():
     p.add_argument('--variants', nargs='*', default=['direct'],
                    choices=list(BENCHMARK_VARIANTS)[1:], help='options of the method scored beside the default; '
                    'adam, vector_noise, mse, mae, short_inversion, encoder_start and lbfgs invert again (the first '
-                   'four 11 to 12.5 min each on 2 cores)')
+                   'four 9 to 12.5 min each on 2 cores)')
     p.add_argument('--optimizer', default=default.optimizer, help='optimiser of the default method\'s inversion')
     p.add_argument('--invstep', type=int, default=default.invstep)
     p.add_argument('--relative_spread', type=float, default=default.relative_spread)
@@ -85,4 +87,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try: main()
+    except InputError as e: sys.exit(f'quality.py: error: {e}')
