@@ -8,11 +8,17 @@ the default method and of each option, the dressing baseline and the ideal set, 
 a large reference. It writes DIR/quality.json ({variable: {set: {score: value}}}, gain_captured, intervals) beside
 the evaluation's metrics and report, and prints the headline table.
 
-By default the one option scored beside the default method is `direct` (the original decoding); so a fresh run took
-5 min 20 s on 2 CPU cores. The other options are scored when asked for: `--variants fresh_noise
-shared_pca ...` (about a minute each; those that invert again longer: `adam`, the original's 300 Adam steps and the
-default until 2026-12-02, and `vector_noise`, `mse` and `mae`, its options, 9 to 12.5 minutes each; about 4 for
-`short_inversion`, `encoder_start` (from the codes of the committed encoder) and `lbfgs`), and the flow route with
+The default method inverts the members with 100 L-BFGS steps from the latent mean, the last 50 with the spread term
+relative to each ensemble's spread (`--optimizer lbfgs --invstep 100 --relative_spread 0.5`, the benchmark's
+inversion since 2026-12-02). A run directory made before then holds 300 Adam steps' codes: it resumes with
+`--optimizer adam --invstep 300 --relative_spread 0`, and is refused otherwise.
+
+By default the one option scored beside the default method is `direct` (the original decoding): a fresh run of
+that took 5 min 20 s on 2 CPU cores. The other options are scored when asked for: `--variants fresh_noise
+shared_pca ...` (about a minute each; those that invert again longer: `adam`, 300 Adam steps, and `vector_noise`, `mse`
+and `mae`, Adam with one of the original's settings, to be compared with `adam`, 9 to 12.5 minutes each; about 4 for
+`short_inversion` and `encoder_start`, 100 Adam steps from the latent mean or from the codes of the committed
+encoder, and `lbfgs`, L-BFGS without its second phase), and the flow route with
 `--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run directory resumes, so they can be added
 to a finished run.
 
@@ -27,6 +33,7 @@ from pathlib import Path
 from enriching_gan.benchmark import gains_table, interval_table, split_dates
 from enriching_gan.data import read_labels
 from enriching_gan.files import InputError
+from enriching_gan.inversion import OPTIMIZERS
 from enriching_gan.pipeline import BENCHMARK_VARIANTS, BenchmarkProtocol, headline_table, run_benchmark
 from enriching_gan.synthetic import make_synthetic_dataset
 
@@ -47,9 +54,12 @@ def main():
                    choices=list(BENCHMARK_VARIANTS)[1:], help='options of the method scored beside the default; '
                    'adam, vector_noise, mse, mae, short_inversion, encoder_start and lbfgs invert again (the first '
                    'four 9 to 12.5 min each on 2 cores)')
-    p.add_argument('--optimizer', default=default.optimizer, help='optimiser of the default method\'s inversion')
-    p.add_argument('--invstep', type=int, default=default.invstep)
-    p.add_argument('--relative_spread', type=float, default=default.relative_spread)
+    p.add_argument('--optimizer', default=default.optimizer, choices=OPTIMIZERS,
+                   help="optimiser of the default method's inversion (default: %(default)s)")
+    p.add_argument('--invstep', type=int, default=default.invstep, help='its steps (default: %(default)s)')
+    p.add_argument('--relative_spread', type=float, default=default.relative_spread,
+                   help='lbfgs: the fraction of its last steps with the spread term relative to each ensemble\'s '
+                        'spread; 0 with adam (default: %(default)s)')
     p.add_argument('--tune_steps', type=int, default=default.tune_steps)
     p.add_argument('--truths', type=int, default=default.truths)
     p.add_argument('--reference_members', type=int, default=default.reference_members)
@@ -61,13 +71,13 @@ def main():
     p.add_argument('--device', default='auto')
     args = p.parse_args()
     t0, out = time.time(), Path(args.out)
+    protocol = BenchmarkProtocol(optimizer=args.optimizer, invstep=args.invstep, relative_spread=args.relative_spread,
+                                 tune_steps=args.tune_steps, n_samples=args.n_samples, truths=args.truths,
+                                 reference_members=args.reference_members, variants=args.variants, encoder=args.encoder)
     n_dates = args.tune_dates + args.evaluate_dates
     data = make_synthetic_dataset(out / 'data', n_dates, 16, args.lead_times, size=32, seed=args.seed,
                                   start_date='2024-03-04', date_step_days=5, progress=False)
     split = split_dates(read_labels(data / 'labels.csv')['Date'].unique(), args.tune_dates, args.evaluate_dates)
-    protocol = BenchmarkProtocol(optimizer=args.optimizer, invstep=args.invstep, relative_spread=args.relative_spread,
-                                 tune_steps=args.tune_steps, n_samples=args.n_samples, truths=args.truths,
-                                 reference_members=args.reference_members, variants=args.variants, encoder=args.encoder)
     title = (f'Enrichment benchmark, weather seed {args.seed}: quality generator, tuned on {args.tune_dates} dates, '
              f'evaluated on {args.evaluate_dates} others, 16 -> {args.n_samples} members')
     doc, _, paths = run_benchmark(GENERATOR / 'generator.pt', data, GENERATOR / 'stats', split, out, protocol,
@@ -88,4 +98,6 @@ def main():
 
 if __name__ == '__main__':
     try: main()
-    except InputError as e: sys.exit(f'quality.py: error: {e}')
+    except InputError as e:
+        print(f'quality.py: error: {e}', file=sys.stderr)
+        sys.exit(2)

@@ -111,7 +111,8 @@ def main():
     p.add_argument('--generators', nargs='+', default=[str(QUALITY_GENERATOR)],
                    help='checkpoint files or training-run directories (default: the committed quality generator)')
     p.add_argument('--steps', type=int, nargs='+', default=None, help='checkpoints of these steps in run directories')
-    p.add_argument('--invstep', type=int, default=300, help='inversion steps (bench/quality.py inverts 300)')
+    p.add_argument('--invstep', type=int, default=300, help='inversion steps (300: bench/quality.py\'s Adam inversion '
+                   'until 2026-12-02; it now inverts 100 with --optimizer lbfgs --relative-spread 0.5)')
     p.add_argument('--loss', default=InversionConfig().loss, choices=LOSSES,
                    help="the inversion's pixel loss (default: invert's, %(default)s)")
     p.add_argument('--optimizer', default=InversionConfig().optimizer, choices=OPTIMIZERS,

@@ -175,7 +175,7 @@ class InversionConfig(Settings):
                                         '(0: never; with 0.5, 1000 steps\' reconstructions of the cases of '
                                         'bench/reconstruction.py are 3-5 % too spread out at 3 h instead of 13-23 %, '
                                         'at 0.01 more MAE, and 100 steps enriched about as well as 300 adam steps on '
-                                        'four benchmark seeds: the benchmark\'s inversion)',
+                                        'three fresh benchmark seeds: the benchmark\'s inversion)',
                                     ge=0, lt=1)
     relative_spread_smoothing: float = option(0.3, 'lbfgs: κ of relative_spread\'s δ, in units of each ensemble\'s '
                                                    'mean spread', gt=0)
@@ -211,6 +211,9 @@ class InversionConfig(Settings):
         if self.loss != 'mae_std':
             return [f'relative_spread {self.relative_spread} acts on the spread term of the mae_std loss, not of '
                     f'{self.loss}: set it to 0 or use --loss mae_std']
+        if self.invstep < 2:
+            return [f'relative_spread {self.relative_spread} needs invstep 2 or more (one step in each phase), not '
+                    f'{self.invstep}: give more steps or set it to 0']
         if not 0 < self.second_phase_steps() < self.invstep:
             return [f'relative_spread {self.relative_spread} of invstep {self.invstep} leaves one phase without '
                     f'steps: give a fraction between {1 / self.invstep:.3g} and {1 - 1 / self.invstep:.3g}, or more '

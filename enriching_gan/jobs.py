@@ -87,8 +87,8 @@ class JobManifest:
         out = []
         if self.kind != other.kind: out.append(f'kind {self.kind} there, {other.kind} now')
         if self.model != other.model: out.append(f'model fingerprint {self.model[:12]} there, {other.model[:12]} now')
-        for what, a, b in (('setting', self.settings, other.settings), ('input', self.inputs, other.inputs)):
-            prefix = '' if what == 'setting' else 'input '
+        for what, prefix, a, b in (('setting', '', self.settings, other.settings),
+                                   ('input', 'input ', self.inputs, other.inputs)):
             out += [f'{prefix}{k} {a[k]!r} there, {b[k]!r} now' for k in sorted(set(a) & set(b)) if a[k] != b[k]]
             out += [f'{what}s used {when} only: ' + ', '.join(f'{k}={d[k]!r}' for k in sorted(keys))
                     for when, d, keys in (('there', a, set(a) - set(b)), ('now', b, set(b) - set(a))) if keys]

@@ -32,9 +32,9 @@ from .files import InputError, atomic_directory, atomic_write, load_npy, load_np
 from .flow import ODE_METHODS
 from .flow_enrichment import EnrichmentFlow, FlowEnrichConfig, enrich_with_flow, flow_enrichment_trainer
 from .formats import Analyses, create_ensemble_store, finish_ensemble, write_ensemble_case
-from .inversion import (OPTIMIZERS, ORIGINAL_STATS, InversionConfig, LatentStats, invert_ensembles, latent_stats_for,
-                                     load_original_latent_stats, original_ensemble_path, save_original_latent_stats,
-                                     write_original_artefacts)
+from .inversion import (OPTIMIZERS, ORIGINAL_STATS, InversionConfig, LatentStats, invert_ensembles,
+                                     latent_stats_for, load_original_latent_stats, original_ensemble_path,
+                                     save_original_latent_stats, write_original_artefacts)
 from .jobs import JobManifest, case_name, load_case, member_seed, run_cases
 from .metrics import Evaluation, evaluate_run
 from .networks import Generator
@@ -733,19 +733,19 @@ def debias_infer(s: InferSettings, progress: bool = True) -> Path:
 
 # %% ../nbs/20_pipeline.ipynb #0c9a07ef
 PREDICTIVE_INFLATION = round(math.sqrt(1 + 1 / 16) - 1, 4)   # spread of a new member about the mean of 16 members
-ADAM_INVERSION = {'optimizer': 'adam', 'invstep': 300, 'relative_spread': 0.}   # the original's, 300 steps
+ADAM_INVERSION = {'optimizer': 'adam', 'invstep': 300, 'relative_spread': 0.}   # the benchmark's until 2026-12-02
 BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noise': {'noise_maps': 'fresh'},
                       'shared_pca': {'pca_direction': 'shared'}, 'no_cap': {'residual_cap': None},
                       'no_centring': {'centre_changes': False}, 'shared_scale': {'per_variable': False},
                       'uncentred_one_scale': {'centre_changes': False, 'per_variable': False},
                       'predictive_spread': {'inflation': PREDICTIVE_INFLATION},
                       'original_inflation': {'inflation': 0.2}, 'no_inflation': {'inflation': 0.},
-                      'adam': ADAM_INVERSION, 'vector_noise': {**ADAM_INVERSION, 'noise_scale': 'vector'},
+                      'adam': dict(ADAM_INVERSION), 'vector_noise': {**ADAM_INVERSION, 'noise_scale': 'vector'},
                       'mse': {**ADAM_INVERSION, 'loss': 'mse'}, 'mae': {**ADAM_INVERSION, 'loss': 'mae'},
-                      'short_inversion': {**ADAM_INVERSION, 'invstep': 100}, 'encoder_start': {'init': 'encoder'},
+                      'short_inversion': {**ADAM_INVERSION, 'invstep': 100},
+                      'encoder_start': {**ADAM_INVERSION, 'invstep': 100, 'init': 'encoder'},
                       'lbfgs': {'optimizer': 'lbfgs', 'relative_spread': 0.}}
-# the last seven variants invert again
-INVERSION_KEYS = {f.name for f in fields(InversionConfig)}
+INVERSION_KEYS = {f.name for f in fields(InversionConfig)}   # a variant that sets one of these inverts again
 TUNING_ONLY_KEYS = {f.name for f in fields(TuningConfig)} - {f.name for f in fields(EnrichSettings)}
 
 
@@ -779,9 +779,12 @@ class BenchmarkProtocol(Settings):
         return {'optimizer': self.optimizer, 'invstep': self.invstep, 'relative_spread': self.relative_spread}
 
     def _inversion_problems(self) -> list[str]:
-        try: InversionConfig.from_dict(self.inversion())
+        "Why the default's inversion cannot run, or why a variant would only repeat it."
+        try: default = InversionConfig(**self.inversion())
         except SettingsError as e: return [str(e).removeprefix('InversionConfig: ')]
-        return []
+        changed = {v: {k: x for k, x in BENCHMARK_VARIANTS[v].items() if k in INVERSION_KEYS} for v in self.variants}
+        return [f'variant {v} inverts as the default does with {self.optimizer} for {self.invstep} steps: leave it out'
+                for v, settings in changed.items() if settings and default.replace(**settings) == default]
 
 
 def variant_inversion(name: str, p: BenchmarkProtocol) -> dict:
@@ -902,8 +905,8 @@ class DemoScale(Settings):
     invert_dates: int = option(2, 'last dates: enriched and evaluated', ge=1)
     optimizer: str = option('lbfgs', 'optimiser of the inversion', choices=OPTIMIZERS)
     invstep: int = option(100, 'inversion steps', ge=1)
-    relative_spread: float = option(0.5, 'lbfgs: fraction of the inversion steps with the relative spread term',
-                                    ge=0, lt=1)
+    relative_spread: float = option(0.5, 'lbfgs: fraction of the inversion steps with the relative spread term (0 '
+                                         'with adam)', ge=0, lt=1)
     tune_steps: int = option(100, 'tuning steps', ge=1)
     n_samples: int = option(64, 'enriched members per ensemble', ge=2)
     truths: int = option(16, 'independent verifying fields per evaluated case', ge=1)
@@ -981,12 +984,19 @@ def _demo_flow(out: Path, data: Path, split: dict, sc: DemoScale, device: str) -
 
 
 def _demo_stamp(out: Path, scale: str, sc: DemoScale) -> None:
-    "Record the scale of a demo directory; refuse one made at another scale."
-    stamp = out / 'demo.yaml'
-    if stamp.is_file() and yaml.safe_load(stamp.read_text()).get('scale') != scale:
-        raise InputError(f'{out} holds a demo run at scale {yaml.safe_load(stamp.read_text()).get("scale")}: '
-                         f'use another output directory for scale {scale}')
-    atomic_write(stamp, lambda f: yaml.safe_dump({'scale': scale, **sc.to_dict()}, f), text=True)
+    """Record the scale of a demo directory and its settings; refuse, before any work, one made at another scale or
+    with other settings of this scale (by another version of the package)."""
+    stamp, now = out / 'demo.yaml', {'scale': scale, **sc.to_dict()}
+    old = yaml.safe_load(stamp.read_text()) if stamp.is_file() else now
+    if old.get('scale') != scale:
+        raise InputError(f'{out} holds a demo run at scale {old.get("scale")}: use another output directory for '
+                         f'scale {scale}')
+    changed = [f'{k} {old[k]!r} there, {v!r} now' if k in old else f'{k} unset there, {v!r} now'
+               for k, v in now.items() if k != 'minutes' and (k not in old or old[k] != v)]
+    if changed:
+        raise InputError(f'{out} holds a demo run at scale {scale} with other settings ({"; ".join(changed)}): use '
+                         'another output directory, or delete it to start again')
+    atomic_write(stamp, lambda f: yaml.safe_dump(now, f), text=True)
 
 
 HEADLINE = ('crps_fair', 'crps_std', 'q01_error', 'q99_error', 'brier_q90', 'outlier_fraction')
