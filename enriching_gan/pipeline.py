@@ -752,8 +752,8 @@ TUNING_ONLY_KEYS = {f.name for f in fields(TuningConfig)} - {f.name for f in fie
 @dataclass
 class BenchmarkProtocol(Settings):
     "How the benchmark makes and scores its sets."
-    optimizer: str = option('lbfgs', 'optimiser of the default method\'s inversion (the variant adam: 300 steps of '
-                            'the original\'s)', choices=OPTIMIZERS)
+    optimizer: str = option('lbfgs', 'optimiser of the default method\'s inversion (the variant adam: 300 Adam steps, '
+                            'the benchmark\'s inversion until 2026-12-02)', choices=OPTIMIZERS)
     invstep: int = option(100, 'inversion steps', ge=1)
     relative_spread: float = option(0.5, 'lbfgs: fraction of the steps, at the end, with the spread term\'s δ '
                                     'relative to each ensemble\'s spread (0 with adam)', ge=0, lt=1)
