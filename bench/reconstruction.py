@@ -8,12 +8,13 @@ dates, e.g. on the generator's training dates), `--invstep` steps from the laten
 settings of `enriching-gan invert` (`--loss`: its pixel loss; `--optimizer`: adam or lbfgs; `--relative-spread`).
 Scores per variable: MAE against the real members (physical units), and the fair CRPS of the 16 reconstructions and
 of the 16 real members against `--truths` verifying fields of the synthetic truth; the excess is reconstruction /
-real − 1, with a 95 % bootstrap interval over the cases. Two ratios say what the error is made of: `common_error`
+real − 1, with a 95 % bootstrap interval over the cases. Three ratios say what the error is made of: `common_error`
 (the mean over points of |the 16 members' mean error| over their MAE: about 1/√16 = 0.25 for errors independent from
 member to member, 1 for an error shared by all), `common_error_power` (the power of that mean error over the power of
 the members' mean field, at wavelengths of 8 grid lengths or more and at shorter ones: which scales the
 reconstructions miss) and `spread_ratio` (the reconstructions' spread over the real members', per lead time). The
 held-out data are normalised with the statistics of the first generator, so give generators trained on the same data.
+`bench/representation.py` says whether the dimension of a generator's codes bounds these reconstructions.
 
     python bench/reconstruction.py --out DIR [--generators CKPT_OR_RUN_DIR ...] [--steps 1500 3000]
                                    [--invstep 300] [--loss mae] [--optimizer lbfgs] [--relative-spread 0.5]

@@ -19,12 +19,12 @@ from .data import DataError, EnsembleStore, crop_fields
 from .dist import DistInfo
 from .files import InputError, atomic_save_npy, atomic_torch_save, load_npy, load_torch
 from .jobs import JobManifest, case_name, load_case, member_seed, run_cases
-from .networks import Generator
+from .networks import Generator, latent_rng
 from .settings import Settings, option
 
 # %% auto #0
-__all__ = ['ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OPTIMIZERS', 'OUTPUT_NEUTRAL', 'ADAM_ONLY', 'CONTINUATION',
-           'LBFGS_ONLY', 'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path',
+__all__ = ['STATS_DRAWS', 'ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OPTIMIZERS', 'OUTPUT_NEUTRAL', 'ADAM_ONLY',
+           'CONTINUATION', 'LBFGS_ONLY', 'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path',
            'latent_stats_for', 'load_original_latent_stats', 'save_original_latent_stats', 'InversionConfig',
            'learning_rate', 'noise_regularisation', 'normalise_noise_', 'absolute', 'relative_spread_delta',
            'pixel_loss', 'Projection', 'project', 'inversion_manifest', 'invert_ensembles', 'original_codes_path',
@@ -62,9 +62,9 @@ def effective_rank(eigenvalues: torch.Tensor) -> int:
 
 @torch.no_grad()
 def compute_latent_stats(g: Generator, n: int = 10_000, seed: int = 0, batch: int = 4096) -> LatentStats:
-    "Latent statistics of `g` from `n` mapped random latents."
+    "Latent statistics of `g` from `n` mapped random latents (drawn from `latent_rng(seed)`)."
     dev = next(g.parameters()).device
-    gen = torch.Generator().manual_seed(seed)
+    gen = latent_rng(seed)
     w = torch.cat([g.mapping(torch.randn(min(batch, n - i), g.style_dim, generator=gen).to(dev)).double().cpu()
                    for i in range(0, n, batch)])
     mean = w.mean(0)
@@ -78,6 +78,9 @@ def compute_latent_stats(g: Generator, n: int = 10_000, seed: int = 0, batch: in
     colour = (vecs * reg.sqrt()) @ vecs.T
     std = float(x.square().sum(1).mean().div(g.style_dim).sqrt())
     return LatentStats(mean.float(), std, whiten.float(), colour.float(), vals.float(), k)
+
+
+STATS_DRAWS = 'latent_rng'   # the latent draws of cached statistics: a cache made otherwise is computed again
 
 
 def latent_stats_path(ckpt_path) -> Path:
@@ -94,10 +97,11 @@ def latent_stats_for(g: Generator, ckpt_path=None, n: int = 10_000) -> LatentSta
     if path is not None and path.is_file():
         try: saved = load_torch(path)
         except InputError: saved = None                          # a corrupt cache is computed again
-        if isinstance(saved, dict) and saved.pop('model', None) == fingerprint: return LatentStats(**saved)
+        if (isinstance(saved, dict) and saved.pop('model', None) == fingerprint
+                and saved.pop('draws', None) == STATS_DRAWS): return LatentStats(**saved)
     stats = compute_latent_stats(g, n)
     if path is not None:
-        try: atomic_torch_save({**stats.to_dict(), 'model': fingerprint}, path)
+        try: atomic_torch_save({**stats.to_dict(), 'model': fingerprint, 'draws': STATS_DRAWS}, path)
         except OSError: pass                                      # a read-only checkpoint folder: no cache
     return stats
 

@@ -9,6 +9,7 @@ import math
 import random
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -20,7 +21,8 @@ from .settings import Settings, option
 # %% auto #0
 __all__ = ['MODCONV_MODES', 'NOISE_MODES', 'channel_table', 'GeneratorConfig', 'make_kernel', 'EqualLinear', 'EqualConv2d',
            'FusedLeakyReLU', 'Blur', 'Upsample', 'ModulatedConv2d', 'NoiseInjection', 'StyledConv', 'ToFields',
-           'ConstantInput', 'PixelNorm', 'Generator', 'accumulate', 'ConvLayer', 'ResBlock', 'Discriminator']
+           'ConstantInput', 'PixelNorm', 'Generator', 'latent_rng', 'accumulate', 'ConvLayer', 'ResBlock',
+           'Discriminator']
 
 # %% ../nbs/04_networks.ipynb #2a8ea599
 def channel_table(channel_multiplier: int = 2, channel_max: int = 512) -> dict[int, int]:
@@ -337,6 +339,15 @@ class Generator(nn.Module):
         ws = self.ws_from_z(z, z_mix, inject_index, truncation, truncation_latent)
         out = self.synthesis(ws, noise=noise, noise_mode=noise_mode)
         return (out, ws) if return_ws else out
+
+# %% ../nbs/04_networks.ipynb #b1fdf232
+_LATENT_STREAM = 0x1A7E47   # tells the latent streams apart from the weight-initialisation streams
+
+
+def latent_rng(seed: int) -> torch.Generator:
+    """A random generator for latents `z` from `seed`, on a stream that `torch.manual_seed(seed)` does not give: networks
+    built after `torch.manual_seed(seed)` take their first weights from that stream."""
+    return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, _LATENT_STREAM]).generate_state(1)[0]))
 
 # %% ../nbs/04_networks.ipynb #804b5100
 @torch.no_grad()

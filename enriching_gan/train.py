@@ -26,7 +26,7 @@ from .checkpoints import CheckpointError, load_checkpoint, load_state_checked, s
 from .data import DataError, FieldDataset, NormalisationConfig, Normaliser, read_labels
 from .dist import DistInfo, finish_distributed, reduce_mean, setup_distributed
 from .files import InputError, load_torch
-from .networks import Discriminator, Generator, accumulate
+from .networks import Discriminator, Generator, accumulate, latent_rng
 from .settings import Settings, ignored, option
 
 # %% auto #0
@@ -580,7 +580,7 @@ def sample_grid(self: Trainer) -> Path | None:
     matplotlib.use('Agg', force=False)
     import matplotlib.pyplot as plt
     n, names = self.cfg.plot_samples, self.cfg.var_names
-    z = torch.randn(n, self.cfg.latent_dim, generator=torch.Generator().manual_seed(self.cfg.seed)).to(self.device)
+    z = torch.randn(n, self.cfg.latent_dim, generator=latent_rng(self.cfg.seed)).to(self.device)
     fields_ = self.dataset.normaliser.denormalise(self.g_ema(z, noise_mode='const'))
     fig, axes = plt.subplots(n, len(names), figsize=(2.6 * len(names), 2.3 * n), squeeze=False)
     for j, name in enumerate(names):
