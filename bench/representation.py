@@ -21,14 +21,13 @@ Four measurements of `--generator` (default: the committed quality generator), w
   spread term from the latent mean), but it says whether that many dimensions of the training weather are enough.
 
 The training weather is `--training-data` (a data set made with the generator's statistics; default: made again as the
-quality generator's README says, 180 dates of seed 0, in DIR/training_data).
+quality generator's README says, 180 dates of seed 0, in DIR/training/data).
 
     python bench/representation.py --out DIR [--generator CKPT] [--training-data DIR] [--dimensions 100 200 400]
                                    [--codes 4] [--weather-seed 1] [--weather-start 2024-03-04] [--date-step-days 5]
 """
 import argparse
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,6 @@ from enriching_gan.data import read_labels
 from enriching_gan.files import InputError
 from enriching_gan.networks import Generator, ModulatedConv2d, StyledConv, latent_rng
 from enriching_gan.pipeline import InvertSettings, prepare
-from enriching_gan.synthetic import make_synthetic_dataset
 from _timing import print_table
 from inversion import QUALITY_GENERATOR, generator_stats, held_out_data
 from reconstruction import band_powers
@@ -133,11 +131,7 @@ def linear_fit(training, held_out, dimensions: list[int]) -> list[dict]:
 def training_weather(args, gen: Path, stats: Path, out: Path) -> Path:
     "The generator's training weather: `--training-data`, else made again as the quality generator's README says."
     if args.training_data: return Path(args.training_data)
-    g = load_checkpoint(gen)['g_ema']
-    data = make_synthetic_dataset(out / 'training_data', 180, 16, (3, 12, 24, 45), size=g.size, seed=0,
-                                  start_date='2023-01-02', date_step_days=2, progress=False)
-    shutil.copytree(stats, data / 'stats', dirs_exist_ok=True)
-    return data
+    return held_out_data(gen, stats, out / 'training', seed=0, n_dates=180, start_date='2023-01-02', date_step_days=2)
 
 
 def job_of(gen: Path, data: Path, dates: list[str] | None = None):
