@@ -22,7 +22,11 @@ encoder, and `lbfgs`, L-BFGS without its second phase), and the flow route with
 `--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run directory resumes, so they can be added
 to a finished run.
 
+`--generator DIR` scores another generator folder laid out as bench/quality_generator/ (`generator.pt`, `stats/`;
+`encoder.pt` for `encoder_start`), e.g. the one committed before 2026-12-03, taken from git.
+
     python bench/quality.py --seed S --out DIR [--variants direct fresh_noise shared_pca] [--flow bench/quality_flow]
+                            [--generator DIR]
 """
 import argparse
 import json
@@ -38,7 +42,6 @@ from enriching_gan.pipeline import BENCHMARK_VARIANTS, BenchmarkProtocol, headli
 from enriching_gan.synthetic import make_synthetic_dataset
 
 GENERATOR = Path(__file__).resolve().parent / 'quality_generator'
-ENCODER = GENERATOR / 'encoder.pt'
 FLOW = Path(__file__).resolve().parent / 'quality_flow'
 
 
@@ -66,11 +69,14 @@ def main():
     p.add_argument('--n_samples', type=int, default=default.n_samples)
     p.add_argument('--flow', default=None, help='run directory of an enrichment flow, scored as the set `flow` '
                    f'(the committed one: {FLOW.relative_to(FLOW.parents[1])}; default: the GAN route alone)')
-    p.add_argument('--encoder', default=str(ENCODER), help='encoder of the generator, for the variant encoder_start '
-                   '(default: the committed one)')
+    p.add_argument('--generator', default=str(GENERATOR), help='folder of the generator scored: generator.pt and its '
+                   'statistics in stats/ (default: the committed quality generator)')
+    p.add_argument('--encoder', default=None, help='encoder of the generator, for the variant encoder_start '
+                   "(default: the generator folder's encoder.pt)")
     p.add_argument('--device', default='auto')
     args = p.parse_args()
-    t0, out = time.time(), Path(args.out)
+    t0, out, generator = time.time(), Path(args.out), Path(args.generator)
+    args.encoder = args.encoder or str(generator / 'encoder.pt')
     protocol = BenchmarkProtocol(optimizer=args.optimizer, invstep=args.invstep, relative_spread=args.relative_spread,
                                  tune_steps=args.tune_steps, n_samples=args.n_samples, truths=args.truths,
                                  reference_members=args.reference_members, variants=args.variants, encoder=args.encoder)
@@ -80,7 +86,7 @@ def main():
     split = split_dates(read_labels(data / 'labels.csv')['Date'].unique(), args.tune_dates, args.evaluate_dates)
     title = (f'Enrichment benchmark, weather seed {args.seed}: quality generator, tuned on {args.tune_dates} dates, '
              f'evaluated on {args.evaluate_dates} others, 16 -> {args.n_samples} members')
-    doc, _, paths = run_benchmark(GENERATOR / 'generator.pt', data, GENERATOR / 'stats', split, out, protocol,
+    doc, _, paths = run_benchmark(generator / 'generator.pt', data, generator / 'stats', split, out, protocol,
                                   args.device, title, flow_dir=args.flow or None)
     doc['total_seconds'] = round(time.time() - t0, 1)
     (out / 'quality.json').write_text(json.dumps(doc, indent=1))

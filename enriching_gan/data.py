@@ -24,9 +24,9 @@ __all__ = ['VARIABLES', 'UNITS', 'CF_ATTRS', 'VARIABLES_FILE', 'LABEL_COLUMNS', 
            'GRID_FILE', 'FORECAST_FILE', 'DataError', 'variable_indices', 'statistics_indices', 'stored_variables',
            'read_variable_names', 'write_variable_names', 'read_labels', 'write_labels', 'load_sample',
            'checked_sample', 'create_sample_store', 'write_sample_shard', 'write_sample_store', 'Samples',
-           'stored_layout', 'crop_fields', 'NormalisationConfig', 'rain_forward', 'rain_inverse', 'gaussian_blur',
-           'Normaliser', 'compute_statistics', 'FieldDataset', 'write_grid', 'read_grid', 'read_dates_file',
-           'EnsembleStore']
+           'stored_layout', 'crop_fields', 'NormalisationConfig', 'normalisation_of', 'rain_forward', 'rain_inverse',
+           'gaussian_blur', 'Normaliser', 'compute_statistics', 'FieldDataset', 'write_grid', 'read_grid',
+           'read_dates_file', 'EnsembleStore']
 
 # %% ../nbs/06_data.ipynb #61dcf546
 VARIABLES = ('rr', 'u', 'v', 't2m', 'orog', 'z500', 't850', 'tpw850')
@@ -318,6 +318,13 @@ class NormalisationConfig(Settings):
     def stat_kinds(self) -> tuple[str, ...]:
         "Statistics the normalisation type needs."
         return {'mean': ('mean', 'std'), 'minmax': ('min', 'max'), 'None': ()}[self.type]
+
+# %% ../nbs/06_data.ipynb #db54f64d
+def normalisation_of(yaml_path, trained_with: dict | None = None) -> NormalisationConfig:
+    """The normalisation of a generator's fields: `trained_with` (recorded in this package's checkpoints), else the
+    one the data set's `dataset_handler_config.yaml` at `yaml_path` names."""
+    if trained_with: return NormalisationConfig.from_dict(trained_with, 'the normalisation recorded in the checkpoint')
+    return NormalisationConfig.from_yaml(yaml_path)
 
 # %% ../nbs/06_data.ipynb #715ea6bd
 def rain_forward(rr: np.ndarray, n_log: int) -> np.ndarray:

@@ -115,15 +115,17 @@ def generator_checkpoint(path) -> Path:
     return p
 
 
-def encoder_dataset(cfg: EncoderTrainConfig, g: Generator, train_config: dict | None) -> FieldDataset | None:
-    "The training samples of the encoder (None when every sample is generated)."
+def encoder_dataset(cfg: EncoderTrainConfig, g: Generator, train_config: dict | None,
+                    trained_with: dict | None = None) -> FieldDataset | None:
+    """The training samples of the encoder (None when every sample is generated), in the generator's normalisation
+    (`trained_with`, recorded in its checkpoint)."""
     if cfg.generated == 1: return None
     saved = dict(train_config or {})
     data_dir = cfg.data_dir if cfg.data_dir is not None else saved.get('data_dir')
     if not data_dir: raise InputError('no training data for the encoder: the generator checkpoint names none; set '
                                       'data_dir, or generated 1 to train on generated samples only')
     changes = {'data_dir': data_dir, **({'id_file': cfg.id_file} if cfg.id_file else {})}
-    data = field_dataset(TrainConfig.from_dict({**saved, **changes}, 'the generator checkpoint'))
+    data = field_dataset(TrainConfig.from_dict({**saved, **changes}, 'the generator checkpoint'), trained_with)
     if tuple(data.crop_size) != (g.size, g.size) or len(data.normaliser.var_names) != g.nb_var:
         raise DataError(f'{data_dir}: samples of {len(data.normaliser.var_names)} variables at {data.crop_size} for a '
                         f'generator of {g.nb_var} variables at {g.size}x{g.size}')
@@ -147,7 +149,7 @@ class EncoderTrainer:
         self.g_fingerprint = weights_fingerprint(self.g)
         self.stats = latent_stats_for(self.g, self.g_path)
         self.whiten = self.stats.whiten.to(self.device)
-        self.dataset = encoder_dataset(cfg, self.g, ckpt.get('train_config'))
+        self.dataset = encoder_dataset(cfg, self.g, ckpt.get('train_config'), ckpt.get('normalisation'))
         torch.manual_seed(cfg.seed)
         g = self.g
         self.encoder = Encoder(g.size, g.nb_var, g.n_latent, g.style_dim, cfg.channels)

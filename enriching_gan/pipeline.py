@@ -22,8 +22,9 @@ from tqdm.auto import tqdm
 
 from .benchmark import dressing_members, fit_dressing, quality_summary, split_dates
 from .checkpoints import load_checkpoint
-from .data import (EnsembleStore, NormalisationConfig, Normaliser, compute_statistics, read_labels,
-                                crop_fields, stored_variables, variable_indices, write_labels)
+from .data import (DataError, EnsembleStore, NormalisationConfig, Normaliser, compute_statistics,
+                                crop_fields, normalisation_of, read_labels, stored_variables, variable_indices,
+                                write_labels)
 from .debias import DebiasConfig, DebiasModel, debias_trainer
 from .debias_apply import SamplingSettings, infer, plot_validation, validate
 from .encoder import load_encoder
@@ -152,15 +153,21 @@ def _original_normaliser(mean_file, scale_file, var_names) -> Normaliser:
                       len(means), str(mean_file))
 
 
-def normaliser_for(s: GeneratorSource, data_dir: Path, var_names) -> Normaliser:
-    "The normalisation of a job: `mean_file`/`max_file`, else the statistics in `stat_dir` or the data set's own."
+def normaliser_for(s: GeneratorSource, data_dir: Path, var_names, trained_with: dict | None = None) -> Normaliser:
+    """The normalisation of a job: `mean_file`/`max_file`, else the statistics in `stat_dir` or the data set's own,
+    read as the generator was trained (`trained_with`, recorded in its checkpoint) or else as the data set says."""
     if s.mean_file: return _original_normaliser(s.mean_file, s.max_file, var_names)
-    ncfg = NormalisationConfig.from_yaml(data_dir / 'dataset_handler_config.yaml')
+    ncfg = normalisation_of(data_dir / 'dataset_handler_config.yaml', trained_with)
     stat_dir = Path(s.stat_dir) if s.stat_dir else data_dir / ncfg.stat_folder
     original_scale = stat_dir / ncfg.stat_filename('mean').replace('mean_', 'c_', 1)
     if not (stat_dir / ncfg.stat_filename('std')).is_file() and original_scale.is_file():
         return _original_normaliser(stat_dir / ncfg.stat_filename('mean'), original_scale, var_names)
-    return Normaliser.load(stat_dir, ncfg, var_names)
+    try: return Normaliser.load(stat_dir, ncfg, var_names)
+    except DataError as e:
+        if not trained_with: raise
+        kind = 'per-point' if ncfg.per_pixel else 'per-variable'
+        raise DataError(f"{e}; the generator was trained with {ncfg.type} normalisation and {kind} statistics: give "
+                        '--stat_dir the statistics it was trained with') from None
 
 
 def latent_stats_of(s: GeneratorSource, g: Generator, ckpt_path, info: DistInfo) -> LatentStats:
@@ -204,7 +211,7 @@ def prepare(s) -> JobInputs:
         raise InputError(f'--Shape {tuple(s.Shape)} does not match the generator output {(g.nb_var, g.size, g.size)}')
     data_dir = Path(s.real_data_dir)
     store = EnsembleStore(data_dir, var_names, read_labels(data_dir / s.id_file),
-                          normaliser_for(s, data_dir, var_names))
+                          normaliser_for(s, data_dir, var_names, ckpt.get('normalisation')))
     cases = _select(store, s)
     crop = s.crop_indexes or train_cfg.get('crop_indexes')
     h, w = store.member(*cases[0], 0).shape[-2:]
@@ -626,6 +633,7 @@ class SynthSettings(Settings):
     start_date: str = option('2024-01-15', 'first date, YYYY-MM-DD')
     date_step_days: int = option(7, 'days between dates', ge=1)
     seed: int = option(0, 'random seed of the synthetic weather')
+    per_pixel: bool = option(False, 'normalisation statistics per grid point instead of per variable')
 
     def problems(self) -> list[str]:
         return super().problems() + _date_problem('start_date', self.start_date) + _required(self, ('output_dir',))
@@ -634,7 +642,7 @@ class SynthSettings(Settings):
 def synth(s: SynthSettings, progress: bool = True) -> Path:
     "Write the synthetic data set of `s`; returns its directory."
     return make_synthetic_dataset(s.output_dir, s.n_dates, s.n_members, s.lead_times, s.size, s.seed, s.var_names,
-                                  s.start_date, s.date_step_days, progress)
+                                  s.start_date, s.date_step_days, progress, s.per_pixel)
 
 
 @dataclass
@@ -893,6 +901,7 @@ class DemoScale(Settings):
     start_date: str = option('2024-01-15', 'first date, YYYY-MM-DD')
     date_step_days: int = option(7, 'days between dates', ge=1)
     lead_times: list[int] = option([3, 12, 24, 45], 'lead times in hours')
+    per_pixel: bool = option(False, 'normalisation statistics per grid point instead of per variable')
     train_steps: int = option(1500, 'training steps', ge=1)
     batch_size: int = option(8, 'training batch', ge=1)
     latent_dim: int = option(64, 'dimension of z and w', ge=1)
@@ -930,9 +939,10 @@ DEMO_SCALES = {
                       channel_max=16, tune_dates=1, invert_dates=1, invstep=40, tune_steps=10, n_samples=24, truths=4,
                       reference_members=32, flow_steps=40, flow_channels=[16, 32], flow_batch=8, minutes=0.5),
     'cpu': DemoScale(flow_steps=1500, minutes=11.),
-    'quality': DemoScale(n_dates=185, start_date='2023-01-02', date_step_days=2, train_steps=6000, batch_size=16,
-                         latent_dim=128, channel_max=64, r1=0.05, ema_kimg=2., tune_dates=2, invert_dates=3,
-                         truths=32, reference_members=256, variants=['direct', 'fresh_noise', 'shared_pca']),
+    'quality': DemoScale(n_dates=185, start_date='2023-01-02', date_step_days=2, per_pixel=True, train_steps=6000,
+                         batch_size=16, latent_dim=128, channel_max=64, r1=0.05, ema_kimg=2., tune_dates=2,
+                         invert_dates=3, truths=32, reference_members=256,
+                         variants=['direct', 'fresh_noise', 'shared_pca']),
     'gpu': DemoScale(size=128, n_dates=44, lead_times=list(LEAD_TIMES), train_steps=30_000, batch_size=16,
                      latent_dim=512, n_mlp=8, channel_max=256, invert_dates=4, optimizer='adam', invstep=1000,
                      relative_spread=0., tune_steps=300, n_samples=120, truths=32, reference_members=256),
@@ -947,7 +957,7 @@ def _demo_data(out: Path, sc: DemoScale) -> tuple[Path, dict]:
     training dates (in `data/stats_train`)."""
     data = make_synthetic_dataset(out / 'data', sc.n_dates, 16, sc.lead_times, sc.size,
                                   var_names=('rr', 'u', 'v', 't2m'), start_date=sc.start_date,
-                                  date_step_days=sc.date_step_days)
+                                  date_step_days=sc.date_step_days, per_pixel=sc.per_pixel)
     labels = read_labels(data / 'labels.csv')
     split = split_dates(labels['Date'].unique(), sc.tune_dates, sc.invert_dates)
     train_labels = labels[labels['Date'].isin(split['train'])]

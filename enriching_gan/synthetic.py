@@ -239,8 +239,9 @@ STATIC_FILE = 'static.npy'   # orography (m) and land mask (0/1) of the domain, 
 
 def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_times=LEAD_TIMES, size: int = 256,
                            seed: int = 0, var_names=('rr', 'u', 'v', 't2m'), start_date: str = '2024-01-15',
-                           date_step_days: int = 7, progress: bool = True) -> Path:
-    "Write a synthetic AROME-like ensemble data set in the original layout to `out_dir`; returns `out_dir`."
+                           date_step_days: int = 7, progress: bool = True, per_pixel: bool = False) -> Path:
+    """Write a synthetic AROME-like ensemble data set in the original layout to `out_dir`, with per-variable
+    normalisation statistics or (`per_pixel`) per-point ones; returns `out_dir`."""
     out = Path(out_dir)
     n_vars = len(var_names)
     if tuple(var_names) != stored_variables(n_vars) or n_vars > len(SYNTHETIC_VARIABLES):
@@ -262,7 +263,7 @@ def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_
     atomic_write(out / STATIC_FILE, lambda f: np.save(f, static))
     hours = pd.DataFrame({'LeadTime': range(len(lead_times)), 'hours': list(lead_times)})
     atomic_write(out / 'lead_times.csv', lambda f: hours.to_csv(f, index=False), text=True)
-    cfg = NormalisationConfig(stat_folder='stats', stat_version='rr', per_pixel=False)
+    cfg = NormalisationConfig(stat_folder='stats', stat_version='rr', per_pixel=per_pixel)
     atomic_write(out / 'dataset_handler_config.yaml', lambda f: yaml.safe_dump(cfg.to_dict(), f, sort_keys=False),
                  text=True)
     settings = dict(size=size, seed=seed, n_dates=n_dates, n_members=n_members, lead_times=list(lead_times),

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from . import ops
 from .checkpoints import CheckpointError, load_checkpoint, load_state_checked, save_checkpoint
-from .data import DataError, FieldDataset, NormalisationConfig, Normaliser, read_labels
+from .data import DataError, FieldDataset, Normaliser, normalisation_of, read_labels
 from .dist import DistInfo, finish_distributed, reduce_mean, setup_distributed
 from .files import InputError, load_torch
 from .networks import Discriminator, Generator, accumulate, latent_rng
@@ -279,9 +279,10 @@ class Trainer:
         self.writer = None
 
 # %% ../nbs/09_train.ipynb #f5c5ed5b
-def field_dataset(cfg: TrainConfig) -> FieldDataset:
-    "The normalised training samples of `cfg` (also what an encoder of the trained generator learns from)."
-    ncfg = NormalisationConfig.from_yaml(cfg.resolve('dataset_handler_config'))
+def field_dataset(cfg: TrainConfig, trained_with: dict | None = None) -> FieldDataset:
+    """The normalised training samples of `cfg` (also what an encoder of the trained generator learns from, in the
+    normalisation `trained_with` recorded in the generator's checkpoint)."""
+    ncfg = normalisation_of(cfg.resolve('dataset_handler_config'), trained_with)
     labels = read_labels(Path(cfg.data_dir) / cfg.id_file)
     stat_dir = Path(cfg.stat_dir) if cfg.stat_dir else Path(cfg.data_dir) / ncfg.stat_folder
     norm = Normaliser.load(stat_dir, ncfg, cfg.var_names)
@@ -465,7 +466,8 @@ def save(self: Trainer) -> Path | None:
     "Write a checkpoint of the current step (rank 0), atomically; keep the last `keep_checkpoints`."
     if not self.info.is_main: return None
     path = save_checkpoint(self.checkpoint_path(self.step), g=self.g, d=self.d, g_ema=self.g_ema,
-                           train_config=self.cfg.to_dict(), step=self.step, g_optim=self.g_optim.state_dict(),
+                           train_config=self.cfg.to_dict(), normalisation=self.dataset.normaliser.config.to_dict(),
+                           step=self.step, g_optim=self.g_optim.state_dict(),
                            d_optim=self.d_optim.state_dict(), mean_path_length=float(self.mean_path_length),
                            random_state={'scheme': 'per-step: seed, rank, step', 'seed': self.cfg.seed})
     done = [p for p in self.checkpoints() if checkpoint_step(p) <= self.step]
