@@ -1,11 +1,19 @@
-"""How close to the raw 16's fair CRPS can members made from those 16 come? A Monte Carlo answer, Gaussian weather.
+"""How close to the raw 16's fair CRPS can members made from those 16 come, and how much of the ideal set's
+standard-CRPS gain can they capture? A Monte Carlo answer, Gaussian weather.
 
 The fair CRPS of 16 members drawn from the true distribution F is an unbiased estimate of the CRPS of F itself. Members
 made from those 16 (any method that knows no more than the 16) are draws from a distribution G centred on the 16's
 sample mean with the 16's sample spread, so their fair CRPS estimates the CRPS of G, which carries the 16's sampling
-error of the mean and of the spread. This script measures that floor at one point: T cases of 16 members and one truth
-from N(0, 1), scored as the raw 16 (fair CRPS), as N(mean₁₆, (k·sd₁₆)²) (closed form), and as 64 members dressed by
-member differences, real_i + c·(real_j − real_k)/√2 (fair CRPS).
+error of the mean and of the spread. This script measures that at one point: T cases of 16 members and one truth
+from N(0, 1), scored as the raw 16 (fair and standard CRPS), as N(mean₁₆, (k·sd₁₆)²) (fair CRPS in closed form:
+infinitely many members), and as 64 members made from the 16 by several methods at several widths: drawn from that
+Gaussian; dressed by member differences, real_i + c·(real_j − real_k)/√2 with i in turn (the benchmark's baseline);
+each real member in turn plus h·sd₁₆ Gaussian noise (the residual decoding's form: the variance grows with the
+change); the 16 kept, and 48 drawn toward the mean by √(1 − h²) before the noise (the variance kept). Each set gets
+its fair CRPS relative to the raw 16's and the share of the standard-CRPS gain of 64 fresh members of the true
+distribution that it captures, (raw 16 − set) / (raw 16 − ideal 64), the benchmark's `gain_captured`. The widths are
+chosen knowing the truth, so the best of them is a ceiling for such methods in Gaussian weather, not for weather that
+is not Gaussian.
 
     python bench/fair_crps_floor.py [--cases 200000]
 """
@@ -22,17 +30,54 @@ def fair_crps(members: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.abs(members - truth[:, None]).mean(1) - spread / 2
 
 
+def standard_crps(members: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    "Standard (finite-ensemble) CRPS of each row of `members` (T, n) against `truth` (T,)."
+    n = members.shape[1]
+    return ((n - 1) * fair_crps(members, truth) + np.abs(members - truth[:, None]).mean(1)) / n
+
+
 def gaussian_crps(mu: np.ndarray, sigma: np.ndarray, truth: np.ndarray) -> np.ndarray:
     "CRPS of N(mu, sigma²) against `truth`, in closed form."
     z = (truth - mu) / sigma
     return sigma * (z * (2 * norm.cdf(z) - 1) + 2 * norm.pdf(z) - 1 / np.sqrt(np.pi))
 
 
+def in_turn(real: np.ndarray, n_new: int) -> np.ndarray:
+    "`n_new` members per row of `real` (T, N), taking the real members in turn (each as often as the others)."
+    return real[:, np.arange(n_new) % real.shape[1]]
+
+
 def dressed(real: np.ndarray, n_new: int, c: float, rng: np.random.Generator) -> np.ndarray:
-    "`n_new` members per row of `real` (T, N): a real member plus c times the difference of two others, over √2."
+    """`n_new` members per row of `real` (T, N): each real member in turn plus c times the difference of two others,
+    over √2 (the benchmark's dressing baseline)."""
     T, N = real.shape
-    pick = lambda: np.take_along_axis(real, rng.integers(0, N, (T, n_new)), 1)
-    return pick() + c * (pick() - pick()) / np.sqrt(2)
+    j = rng.integers(0, N, (T, n_new))
+    k = (j + rng.integers(1, N, (T, n_new))) % N                                      # k ≠ j
+    pick = lambda index: np.take_along_axis(real, index, 1)
+    return in_turn(real, n_new) + c * (pick(j) - pick(k)) / np.sqrt(2)
+
+
+def kept_and_shrunk(real: np.ndarray, n_new: int, h: float, rng: np.random.Generator) -> np.ndarray:
+    """The real members (T, N) and `n_new` more per row: each real member in turn drawn toward the mean by √(1 − h²),
+    plus h times the sample spread times Gaussian noise, so that the new members keep the sample variance."""
+    T = len(real)
+    mean, sd = real.mean(1, keepdims=True), real.std(1, ddof=1, keepdims=True)
+    new = mean + np.sqrt(1 - h**2) * (in_turn(real, n_new) - mean) + h * sd * rng.standard_normal((T, n_new))
+    return np.concatenate([real, new], 1)
+
+
+def made_members(real: np.ndarray, rng: np.random.Generator):
+    "(description, 64 members per row of `real` (T, N)) by each method and width, one set at a time."
+    T, N = real.shape
+    mean, sd = real.mean(1, keepdims=True), real.std(1, ddof=1, keepdims=True)
+    for k in (0.9, 1.0, 1.1):
+        yield f'drawn from N(mean, ({k:g} sd)²)', mean + k * sd * rng.standard_normal((T, 64))
+    for c in (0.2, 0.3, 0.45, 0.6):
+        yield f'dressed by differences, c = {c:g}', dressed(real, 64, c, rng)
+    for h in (0.4, 0.5, 0.6):
+        yield f'each in turn plus h sd noise, h = {h:g}', in_turn(real, 64) + h * sd * rng.standard_normal((T, 64))
+    for h in (0.4, 0.6, 0.8):
+        yield f'the {N}, and {64 - N} drawn in plus noise, h = {h:g}', kept_and_shrunk(real, 64 - N, h, rng)
 
 
 def main():
@@ -43,15 +88,19 @@ def main():
     args = p.parse_args()
     rng = np.random.default_rng(args.seed)
     real, truth = rng.standard_normal((args.cases, args.members)), rng.standard_normal(args.cases)
-    raw = fair_crps(real, truth).mean()
-    print(f'raw {args.members}: fair CRPS {raw:.4f} (CRPS of the true distribution {1 / np.sqrt(np.pi):.4f})')
-    print('fair CRPS of members made from them, relative to the raw members\':')
+    raw_fair, raw_std = fair_crps(real, truth).mean(), standard_crps(real, truth).mean()
+    ideal_std = standard_crps(rng.standard_normal((args.cases, 64)), truth).mean()
+    print(f'raw {args.members}: fair CRPS {raw_fair:.4f} (CRPS of the true distribution {1 / np.sqrt(np.pi):.4f}), '
+          f'standard CRPS {raw_std:.4f}; ideal 64: standard CRPS {ideal_std:.4f}')
+    print("fair CRPS of the distribution fitted to them, relative to the raw members':")
     for k in (0.9, 1.0, 1.05, 1.1, 1.2):
         g = gaussian_crps(real.mean(1), k * real.std(1, ddof=1), truth).mean()
-        print(f'  {f"N(mean, ({k:g} sd)²), exact":38s} {100 * (g / raw - 1):+.2f} %')
-    for c in (0.3, 0.45, 0.6):
-        d = fair_crps(dressed(real, 64, c, rng), truth).mean()
-        print(f'  {f"64 dressed by differences, c = {c:g}":38s} {100 * (d / raw - 1):+.2f} %')
+        print(f'  {f"N(mean, ({k:g} sd)²), exact":44s} {100 * (g / raw_fair - 1):+.2f} %')
+    print("64 members made from them: fair CRPS relative to the raw members', share of the ideal 64's standard-CRPS gain:")
+    for name, members in made_members(real, rng):
+        fair = fair_crps(members, truth).mean() / raw_fair - 1
+        share = (raw_std - standard_crps(members, truth).mean()) / (raw_std - ideal_std)
+        print(f'  {name:44s} {100 * fair:+.2f} %   {share:.3f}')
 
 
 if __name__ == '__main__':

@@ -8,7 +8,8 @@ dates, e.g. on the generator's training dates), `--invstep` steps from the laten
 settings of `enriching-gan invert` (`--loss`: its pixel loss; `--optimizer`: adam or lbfgs; `--relative-spread`).
 Scores per variable: MAE against the real members (physical units), and the fair CRPS of the 16 reconstructions and
 of the 16 real members against `--truths` verifying fields of the synthetic truth; the excess is reconstruction /
-real − 1, with a 95 % bootstrap interval over the cases. Three ratios say what the error is made of: `common_error`
+real − 1, with a 95 % bootstrap interval over the cases; with several generators, each one's excess minus the first
+one's, with a paired interval (the same cases resampled for both). Three ratios say what the error is made of: `common_error`
 (the mean over points of |the 16 members' mean error| over their MAE: about 1/√16 = 0.25 for errors independent from
 member to member, 1 for an error shared by all), `common_error_power` (the power of that mean error over the power of
 the members' mean field, at wavelengths of 8 grid lengths or more and at shorter ones: which scales the
@@ -55,17 +56,27 @@ def checkpoints_of(paths: list[str], steps: list[int] | None) -> list[Path]:
     return found
 
 
-def label_of(ckpt: Path) -> str:
-    "A name for a checkpoint: `parent/run@step` for a training checkpoint of `parent/run/checkpoints`, else its file."
-    if ckpt in run_checkpoints(ckpt.parent): return f"{'/'.join(ckpt.parent.parent.parts[-2:])}@{checkpoint_step(ckpt)}"
-    return ckpt.name
+def label_of(ckpt: Path, i: int, taken) -> str:
+    """A name for the `i`-th checkpoint, not among the names `taken`: `parent/run@step` for a training checkpoint of
+    `parent/run/checkpoints`, else its folder and file, with `#i` added where that name is taken."""
+    if ckpt in run_checkpoints(ckpt.parent): label = f"{'/'.join(ckpt.parent.parent.parts[-2:])}@{checkpoint_step(ckpt)}"
+    else: label = '/'.join(ckpt.parts[-2:])
+    return f'{label}#{i}' if label in taken else label
 
 
-def interval(per_case: np.ndarray, rng: np.random.Generator, n: int = 2000) -> list[float]:
-    "95 % bootstrap interval over cases (axis 0) of the excess mean(rec) / mean(real) − 1, for (cases, 2) pairs."
+def excess(per_case: np.ndarray) -> np.ndarray:
+    "The excess mean(rec) / mean(real) − 1 over the cases (axis −2) of (..., cases, 2) pairs (rec, real)."
+    mean = per_case.mean(-2)
+    return mean[..., 0] / mean[..., 1] - 1
+
+
+def interval(per_case: np.ndarray, rng: np.random.Generator, first: np.ndarray | None = None,
+             n: int = 2000) -> list[float]:
+    """95 % bootstrap interval over cases (axis 0) of the excess of (cases, 2) pairs (rec, real), or of that excess
+    minus the excess of the `first` generator's pairs on the same cases (paired: the same resampled cases)."""
     idx = rng.integers(0, len(per_case), (n, len(per_case)))
-    boot = per_case[idx].mean(1)
-    return [float(v) for v in np.quantile(boot[:, 0] / boot[:, 1] - 1, [0.025, 0.975])]
+    boot = excess(per_case[idx]) - (0 if first is None else excess(first[idx]))
+    return [float(v) for v in np.quantile(boot, [0.025, 0.975])]
 
 
 def band_powers(field: np.ndarray) -> np.ndarray:
@@ -79,9 +90,11 @@ def band_powers(field: np.ndarray) -> np.ndarray:
     return np.stack([power[:, long].sum(1), power[:, ring > n // 8].sum(1)], 1)
 
 
-def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTruth, n_truths: int, seed: int) -> dict:
+def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTruth, n_truths: int,
+          seed: int) -> tuple[dict, np.ndarray]:
     """MAE, fair CRPS of reconstruction and real, the excess with its interval, the common part of the error (its share
-    and its power against the members' mean field's, by scale) and the spread ratio per lead time, per variable."""
+    and its power against the members' mean field's, by scale) and the spread ratio per lead time, per variable; and
+    the fair CRPS per case, (cases, V, 2) for (reconstruction, real)."""
     mae, common, spread, fair = [], [], [], []   # per case: (V,), (V,), (V,), (V, 2) for (reconstruction, real)
     error_power, field_power = 0., 0.            # summed over cases: (V, 2) for (long, short) wavelengths
     for case in cases:
@@ -98,12 +111,27 @@ def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTru
     for i, v in enumerate(store.var_names):
         rec_f, real_f = fair[:, i].mean(0)
         out[v] = {'mae': float(mae[:, i].mean()), 'crps_fair': float(rec_f), 'crps_fair_real': float(real_f),
-                  'excess': float(rec_f / real_f - 1), 'excess_interval': interval(fair[:, i], rng),
+                  'excess': float(excess(fair[:, i])), 'excess_interval': interval(fair[:, i], rng),
                   'common_error': float(common[:, i].mean() / mae[:, i].mean()),
                   'common_error_power': dict(zip(('8 cells or longer', 'shorter'),
                                                  map(float, error_power[i] / field_power[i]))),
                   'spread_ratio': {f'{hours[lt]:g} h': float(spread[lead == lt, i].mean()) for lt in sorted(set(lead))}}
-    return out
+    return out, fair
+
+
+def add_difference(scores: dict, fair: np.ndarray, first: np.ndarray, seed: int) -> None:
+    "Each variable's excess minus the first generator's (`first`: its fair CRPS per case), with a paired interval."
+    rng = np.random.default_rng(seed)
+    for i, sc in enumerate(scores.values()):
+        sc['excess_minus_first'] = float(excess(fair[:, i]) - excess(first[:, i]))
+        sc['excess_minus_first_interval'] = interval(fair[:, i], rng, first[:, i])
+
+
+def difference_cell(sc: dict) -> str:
+    "A variable's excess minus the first generator's, in points, with its interval ('—' for the first)."
+    if 'excess_minus_first' not in sc: return '—'
+    low, high = (100 * x for x in sc['excess_minus_first_interval'])
+    return f"{100 * sc['excess_minus_first']:+.1f} [{low:+.1f}, {high:+.1f}]"
 
 
 def main():
@@ -148,11 +176,13 @@ def main():
                                                                 f'_{args.optimizer}{continuation}'))
 
     job = prepare(settings(ckpts[0], 0))   # the data and cases, the same for every generator
-    truth, results, rows = SyntheticTruth(data), {}, []
+    truth, results, rows, first = SyntheticTruth(data), {}, [], None
     for i, ckpt in enumerate(ckpts):
-        label, t0, s = label_of(ckpt), time.perf_counter(), settings(ckpt, i)
+        label, t0, s = label_of(ckpt, i, results), time.perf_counter(), settings(ckpt, i)
         invert(s, progress=False)
-        scores = score(job.store, job.cases, Path(s.output_dir), truth, args.truths, args.weather_seed)
+        scores, fair = score(job.store, job.cases, Path(s.output_dir), truth, args.truths, args.weather_seed)
+        if first is None: first = fair
+        else: add_difference(scores, fair, first, args.weather_seed)
         results[label] = {'checkpoint': str(ckpt), 'inversion': s.projection_settings(),
                           'seconds': round(time.perf_counter() - t0), 'variables': scores}
         rows.append({'generator': label, 'invstep': args.invstep, 'loss': args.loss, 'optimizer': args.optimizer,
@@ -160,6 +190,8 @@ def main():
                      **{f'{v} MAE': f"{sc['mae']:.3f}" for v, sc in scores.items()},
                      **{f'{v} excess': f"{sc['excess']:+.1%} [{sc['excess_interval'][0]:+.1%}, "
                                        f"{sc['excess_interval'][1]:+.1%}]" for v, sc in scores.items()},
+                     **({f'{v} excess − first, points': difference_cell(sc) for v, sc in scores.items()}
+                        if len(ckpts) > 1 else {}),
                      f"common error {' / '.join(scores)}": ' / '.join(f"{sc['common_error']:.2f}"
                                                                    for sc in scores.values())})
         print(rows[-1], flush=True)
