@@ -1,19 +1,21 @@
 """How close to the raw 16's fair CRPS can members made from those 16 come, and how much of the ideal set's
 standard-CRPS gain can they capture? A Monte Carlo answer, Gaussian weather.
 
-The fair CRPS of 16 members drawn from the true distribution F is an unbiased estimate of the CRPS of F itself. Members
-made from those 16 (any method that knows no more than the 16) are draws from a distribution G centred on the 16's
-sample mean with the 16's sample spread, so their fair CRPS estimates the CRPS of G, which carries the 16's sampling
-error of the mean and of the spread. This script measures that at one point: T cases of 16 members and one truth
-from N(0, 1), scored as the raw 16 (fair and standard CRPS), as N(mean₁₆, (k·sd₁₆)²) (fair CRPS in closed form:
-infinitely many members), and as 64 members made from the 16 by several methods at several widths: drawn from that
-Gaussian; dressed by member differences, real_i + c·(real_j − real_k)/√2 with i in turn (the benchmark's baseline);
-each real member in turn plus h·sd₁₆ Gaussian noise (the residual decoding's form: the variance grows with the
-change); the 16 kept, and 48 drawn toward the mean by √(1 − h²) before the noise (the variance kept). Each set gets
-its fair CRPS relative to the raw 16's and the share of the standard-CRPS gain of 64 fresh members of the true
-distribution that it captures, (raw 16 − set) / (raw 16 − ideal 64), the benchmark's `gain_captured`. The widths are
-chosen knowing the truth, so the best of them is a ceiling for such methods in Gaussian weather, not for weather that
-is not Gaussian.
+The fair CRPS of 16 members drawn from the true distribution F is an unbiased estimate of the CRPS of F itself.
+Members made from those 16 by a method that knows nothing else carry the 16's sampling error of the centre and of the
+spread, so their fair CRPS estimates the CRPS of a distribution further from F. This script measures what that costs
+at one point: T cases of 16 members and one truth from N(0, 1), scored as the raw 16 (fair and standard CRPS), as
+N(mean₁₆, (k·sd₁₆)²) (fair CRPS in closed form: infinitely many members), and as 64 members made from the 16 by
+several methods at several widths:
+- drawn from N(mean₁₆, (k·sd₁₆)²);
+- dressed by member differences, real_i + c·(real_j − real_k)/√2 with i in turn (the benchmark's baseline);
+- each real member in turn plus h·sd₁₆ Gaussian noise (the residual decoding's form: the variance grows with h);
+- each real member in turn drawn toward mean₁₆ by √(1 − h²) before the noise (the variance kept), all 64 so, or the
+  16 kept as they are and 48 so.
+Each set gets its fair CRPS relative to the raw 16's and the share of the standard-CRPS gain of 64 fresh members of
+the true distribution that it captures, (raw 16 − set) / (raw 16 − ideal 64), the benchmark's `gain_captured`. The
+widths are chosen knowing the truth, so the best of them shows what such methods reach in Gaussian weather (not a
+bound for other methods, or for weather that is not Gaussian).
 
     python bench/fair_crps_floor.py [--cases 200000]
 """
@@ -21,6 +23,8 @@ import argparse
 
 import numpy as np
 from scipy.stats import norm
+
+N_MADE = 64   # members made from the raw ones, and fresh members of the ideal set
 
 
 def fair_crps(members: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -47,6 +51,11 @@ def in_turn(real: np.ndarray, n_new: int) -> np.ndarray:
     return real[:, np.arange(n_new) % real.shape[1]]
 
 
+def mean_and_spread(real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "Sample mean and standard deviation of each row of `real` (T, N), as (T, 1) columns."
+    return real.mean(1, keepdims=True), real.std(1, ddof=1, keepdims=True)
+
+
 def dressed(real: np.ndarray, n_new: int, c: float, rng: np.random.Generator) -> np.ndarray:
     """`n_new` members per row of `real` (T, N): each real member in turn plus c times the difference of two others,
     over √2 (the benchmark's dressing baseline)."""
@@ -57,27 +66,34 @@ def dressed(real: np.ndarray, n_new: int, c: float, rng: np.random.Generator) ->
     return in_turn(real, n_new) + c * (pick(j) - pick(k)) / np.sqrt(2)
 
 
-def kept_and_shrunk(real: np.ndarray, n_new: int, h: float, rng: np.random.Generator) -> np.ndarray:
-    """The real members (T, N) and `n_new` more per row: each real member in turn drawn toward the mean by √(1 − h²),
-    plus h times the sample spread times Gaussian noise, so that the new members keep the sample variance."""
-    T = len(real)
-    mean, sd = real.mean(1, keepdims=True), real.std(1, ddof=1, keepdims=True)
-    new = mean + np.sqrt(1 - h**2) * (in_turn(real, n_new) - mean) + h * sd * rng.standard_normal((T, n_new))
-    return np.concatenate([real, new], 1)
+def plus_noise(real: np.ndarray, n_new: int, h: float, rng: np.random.Generator) -> np.ndarray:
+    "`n_new` members per row of `real` (T, N): each real member in turn plus h times the sample spread times N(0, 1)."
+    return in_turn(real, n_new) + h * mean_and_spread(real)[1] * rng.standard_normal((len(real), n_new))
+
+
+def drawn_in(real: np.ndarray, n_new: int, h: float, rng: np.random.Generator) -> np.ndarray:
+    """`n_new` members per row of `real` (T, N): each real member in turn drawn toward the sample mean by √(1 − h²),
+    plus h times the sample spread times N(0, 1), so that the new members keep the sample variance."""
+    mean, sd = mean_and_spread(real)
+    source = mean + np.sqrt(1 - h**2) * (in_turn(real, n_new) - mean)
+    return source + h * sd * rng.standard_normal((len(real), n_new))
 
 
 def made_members(real: np.ndarray, rng: np.random.Generator):
-    "(description, 64 members per row of `real` (T, N)) by each method and width, one set at a time."
+    "(description, `N_MADE` members per row of `real` (T, N)) by each method and width, one set at a time."
     T, N = real.shape
-    mean, sd = real.mean(1, keepdims=True), real.std(1, ddof=1, keepdims=True)
+    mean, sd = mean_and_spread(real)
     for k in (0.9, 1.0, 1.1):
-        yield f'drawn from N(mean, ({k:g} sd)²)', mean + k * sd * rng.standard_normal((T, 64))
+        yield f'drawn from N(mean, ({k:g} sd)²)', mean + k * sd * rng.standard_normal((T, N_MADE))
     for c in (0.2, 0.3, 0.45, 0.6):
-        yield f'dressed by differences, c = {c:g}', dressed(real, 64, c, rng)
-    for h in (0.4, 0.5, 0.6):
-        yield f'each in turn plus h sd noise, h = {h:g}', in_turn(real, 64) + h * sd * rng.standard_normal((T, 64))
-    for h in (0.4, 0.6, 0.8):
-        yield f'the {N}, and {64 - N} drawn in plus noise, h = {h:g}', kept_and_shrunk(real, 64 - N, h, rng)
+        yield f'dressed by differences, c = {c:g}', dressed(real, N_MADE, c, rng)
+    for h in (0.2, 0.3, 0.4, 0.5, 0.6):
+        yield f'each in turn plus h sd noise, h = {h:g}', plus_noise(real, N_MADE, h, rng)
+    for h in (0.5, 0.6, 0.7):
+        yield f'all drawn in, plus h sd noise, h = {h:g}', drawn_in(real, N_MADE, h, rng)
+    for h in (0.4, 0.5, 0.6, 0.7, 0.8):
+        yield (f'the {N} kept, {N_MADE - N} drawn in plus noise, h = {h:g}',
+               np.concatenate([real, drawn_in(real, N_MADE - N, h, rng)], 1))
 
 
 def main():
@@ -86,21 +102,23 @@ def main():
     p.add_argument('--members', type=int, default=16)
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args()
+    if not 3 <= args.members < N_MADE: p.error(f'--members: 3 to {N_MADE - 1} raw members, to make {N_MADE} from')
     rng = np.random.default_rng(args.seed)
     real, truth = rng.standard_normal((args.cases, args.members)), rng.standard_normal(args.cases)
     raw_fair, raw_std = fair_crps(real, truth).mean(), standard_crps(real, truth).mean()
-    ideal_std = standard_crps(rng.standard_normal((args.cases, 64)), truth).mean()
+    ideal_std = standard_crps(rng.standard_normal((args.cases, N_MADE)), truth).mean()
     print(f'raw {args.members}: fair CRPS {raw_fair:.4f} (CRPS of the true distribution {1 / np.sqrt(np.pi):.4f}), '
-          f'standard CRPS {raw_std:.4f}; ideal 64: standard CRPS {ideal_std:.4f}')
+          f'standard CRPS {raw_std:.4f}; ideal {N_MADE}: standard CRPS {ideal_std:.4f}')
     print("fair CRPS of the distribution fitted to them, relative to the raw members':")
     for k in (0.9, 1.0, 1.05, 1.1, 1.2):
         g = gaussian_crps(real.mean(1), k * real.std(1, ddof=1), truth).mean()
-        print(f'  {f"N(mean, ({k:g} sd)²), exact":44s} {100 * (g / raw_fair - 1):+.2f} %')
-    print("64 members made from them: fair CRPS relative to the raw members', share of the ideal 64's standard-CRPS gain:")
+        print(f'  {f"N(mean, ({k:g} sd)²), exact":48s} {100 * (g / raw_fair - 1):+.2f} %')
+    print(f"{N_MADE} members made from them: fair CRPS relative to the raw members', "
+          f"share of the ideal {N_MADE}'s standard-CRPS gain:")
     for name, members in made_members(real, rng):
         fair = fair_crps(members, truth).mean() / raw_fair - 1
         share = (raw_std - standard_crps(members, truth).mean()) / (raw_std - ideal_std)
-        print(f'  {name:44s} {100 * fair:+.2f} %   {share:.3f}')
+        print(f'  {name:48s} {100 * fair:+.2f} %   {share:.3f}')
 
 
 if __name__ == '__main__':

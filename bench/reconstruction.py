@@ -8,12 +8,12 @@ dates, e.g. on the generator's training dates), `--invstep` steps from the laten
 settings of `enriching-gan invert` (`--loss`: its pixel loss; `--optimizer`: adam or lbfgs; `--relative-spread`).
 Scores per variable: MAE against the real members (physical units), and the fair CRPS of the 16 reconstructions and
 of the 16 real members against `--truths` verifying fields of the synthetic truth; the excess is reconstruction /
-real − 1, with a 95 % bootstrap interval over the cases; with several generators, each one's excess minus the first
-one's, with a paired interval (the same cases resampled for both). Three ratios say what the error is made of: `common_error`
-(the mean over points of |the 16 members' mean error| over their MAE: about 1/√16 = 0.25 for errors independent from
-member to member, 1 for an error shared by all), `common_error_power` (the power of that mean error over the power of
-the members' mean field, at wavelengths of 8 grid lengths or more and at shorter ones: which scales the
-reconstructions miss) and `spread_ratio` (the reconstructions' spread over the real members', per lead time). The
+real − 1, with a 95 % bootstrap interval over the cases; with several generators, each one's excess minus the
+first one's, with a paired interval (the same cases resampled for both). Three ratios say what the error is made of:
+`common_error` (the mean over points of |the 16 members' mean error| over their MAE: about 1/√16 = 0.25 for errors
+independent from member to member, 1 for an error shared by all), `common_error_power` (the power of that mean error
+over the power of the members' mean field, at wavelengths of 8 grid lengths or more and at shorter ones: which scales
+the reconstructions miss) and `spread_ratio` (the reconstructions' spread over the real members', per lead time). The
 held-out data are normalised with the statistics of the first generator, so give generators trained on the same data.
 `bench/representation.py` says whether the dimension of a generator's codes bounds these reconstructions.
 
@@ -26,6 +26,7 @@ Writes DIR/reconstruction.json.
 import argparse
 import json
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -56,10 +57,11 @@ def checkpoints_of(paths: list[str], steps: list[int] | None) -> list[Path]:
     return found
 
 
-def label_of(ckpt: Path, i: int, taken) -> str:
+def label_of(ckpt: Path, i: int, taken: Collection[str]) -> str:
     """A name for the `i`-th checkpoint, not among the names `taken`: `parent/run@step` for a training checkpoint of
     `parent/run/checkpoints`, else its folder and file, with `#i` added where that name is taken."""
-    if ckpt in run_checkpoints(ckpt.parent): label = f"{'/'.join(ckpt.parent.parent.parts[-2:])}@{checkpoint_step(ckpt)}"
+    if ckpt in run_checkpoints(ckpt.parent):
+        label = f"{'/'.join(ckpt.parent.parent.parts[-2:])}@{checkpoint_step(ckpt)}"
     else: label = '/'.join(ckpt.parts[-2:])
     return f'{label}#{i}' if label in taken else label
 
@@ -119,12 +121,13 @@ def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTru
     return out, fair
 
 
-def add_difference(scores: dict, fair: np.ndarray, first: np.ndarray, seed: int) -> None:
-    "Each variable's excess minus the first generator's (`first`: its fair CRPS per case), with a paired interval."
+def add_difference(scores: dict, var_names: list[str], fair: np.ndarray, first_fair: np.ndarray, seed: int) -> None:
+    """Each variable's excess minus the first generator's, with a paired interval; `fair` and `first_fair`: the fair
+    CRPS per case of both, (cases, V, 2) with the variables `var_names`."""
     rng = np.random.default_rng(seed)
-    for i, sc in enumerate(scores.values()):
-        sc['excess_minus_first'] = float(excess(fair[:, i]) - excess(first[:, i]))
-        sc['excess_minus_first_interval'] = interval(fair[:, i], rng, first[:, i])
+    for i, v in enumerate(var_names):
+        scores[v]['excess_minus_first'] = float(excess(fair[:, i]) - excess(first_fair[:, i]))
+        scores[v]['excess_minus_first_interval'] = interval(fair[:, i], rng, first_fair[:, i])
 
 
 def difference_cell(sc: dict) -> str:
@@ -176,21 +179,22 @@ def main():
                                                                 f'_{args.optimizer}{continuation}'))
 
     job = prepare(settings(ckpts[0], 0))   # the data and cases, the same for every generator
-    truth, results, rows, first = SyntheticTruth(data), {}, [], None
+    truth, results, rows, first_fair = SyntheticTruth(data), {}, [], None
     for i, ckpt in enumerate(ckpts):
         label, t0, s = label_of(ckpt, i, results), time.perf_counter(), settings(ckpt, i)
+        resumed = Path(s.output_dir).is_dir()              # an inversion left by an earlier run, resumed (or reused)
         invert(s, progress=False)
         scores, fair = score(job.store, job.cases, Path(s.output_dir), truth, args.truths, args.weather_seed)
-        if first is None: first = fair
-        else: add_difference(scores, fair, first, args.weather_seed)
-        results[label] = {'checkpoint': str(ckpt), 'inversion': s.projection_settings(),
+        if first_fair is None: first_fair = fair
+        else: add_difference(scores, job.store.var_names, fair, first_fair, args.weather_seed)
+        results[label] = {'checkpoint': str(ckpt), 'inversion': s.projection_settings(), 'resumed': resumed,
                           'seconds': round(time.perf_counter() - t0), 'variables': scores}
         rows.append({'generator': label, 'invstep': args.invstep, 'loss': args.loss, 'optimizer': args.optimizer,
                      'relative_spread': args.relative_spread,
                      **{f'{v} MAE': f"{sc['mae']:.3f}" for v, sc in scores.items()},
                      **{f'{v} excess': f"{sc['excess']:+.1%} [{sc['excess_interval'][0]:+.1%}, "
                                        f"{sc['excess_interval'][1]:+.1%}]" for v, sc in scores.items()},
-                     **({f'{v} excess − first, points': difference_cell(sc) for v, sc in scores.items()}
+                     **({f'{v} − first, points': difference_cell(sc) for v, sc in scores.items()}
                         if len(ckpts) > 1 else {}),
                      f"common error {' / '.join(scores)}": ' / '.join(f"{sc['common_error']:.2f}"
                                                                    for sc in scores.values())})
@@ -200,8 +204,9 @@ def main():
                'date_step_days': args.date_step_days, 'truths': args.truths,
                'generators': results}
     (out / 'reconstruction.json').write_text(json.dumps(summary, indent=1))
+    versus = f'; − first: excess minus that of {next(iter(results))}, paired interval' if len(results) > 1 else ''
     print_table(rows, f'held-out reconstruction, {len(job.cases)} cases of 16 members (excess: fair CRPS over the '
-                      f'real members\', 95 % interval over cases; goal at most +{GOAL:.0%})')
+                      f'real members\', 95 % interval over cases; goal at most +{GOAL:.0%}{versus})')
 
 
 if __name__ == '__main__':
