@@ -20,7 +20,7 @@ and `mae`, Adam with one of the original's settings, to be compared with `adam`,
 `short_inversion` and `encoder_start`, 100 Adam steps from the latent mean or from the codes of the committed
 encoder, and `lbfgs`, L-BFGS without its second phase), and the flow route with
 `--flow bench/quality_flow` (the committed flow, about 2 more minutes). A run directory resumes, so they can be added
-to a finished run.
+to a finished run (one made by a version of the package with other enrichment settings is refused, naming them).
 
 `--generator DIR` scores another generator folder laid out as bench/quality_generator/ (`generator.pt`, `stats/`;
 `encoder.pt` for `encoder_start`), e.g. the one committed before 2026-12-03, taken from git.

@@ -22,8 +22,9 @@ from .settings import Settings, option
 
 # %% auto #0
 __all__ = ['SAMPLE_RULES', 'ORIGINAL_RULE_NAMES', 'DECODINGS', 'NOISE_MAPS', 'PCA_DIRECTIONS', 'ensemble_sqrt_covariance',
-           'PerturbationConfig', 'perturb_codes', 'noise_maps_for', 'centre_by_source', 'spread_cap', 'decode_members',
-           'check_codes', 'residual_in_physical_units', 'enrich_case', 'inversion_identity', 'enrich_ensembles']
+           'PerturbationConfig', 'perturb_codes', 'noise_maps_for', 'centre_by_source', 'spread_cap',
+           'draw_toward_mean', 'decode_members', 'check_codes', 'residual_in_physical_units', 'enrich_case',
+           'inversion_identity', 'enrich_ensembles']
 
 # %% ../nbs/11_perturbation.ipynb #5c4af81a
 def ensemble_sqrt_covariance(codes: torch.Tensor) -> torch.Tensor:
@@ -66,6 +67,12 @@ class PerturbationConfig(Settings):
     centre_changes: bool = option(True, 'residual decoding: remove from the generator\'s changes their mean over '
                                   'the new members of each source member (the variance kept), so that the new '
                                   'members keep the real ensemble\'s mean')
+    kept_spread: float | None = option(None, 'residual decoding: scale each source member\'s deviation from the '
+                                       'real ensemble\'s mean at every point so that the new members\' spread is '
+                                       'this many times the real ensemble\'s, the generator\'s changes replacing '
+                                       'part of the members\' deviations instead of adding to them (None: not '
+                                       'scaled, the spread is the real one and the changes\' together); an option '
+                                       'of enrich: tune sets the changes\' size without it', gt=0)
     variable_scales: list[float] | None = option(None, 'residual decoding: a factor on the generator\'s changes of '
                                                  'each variable, in the order of the data (None: 1); tuned with the '
                                                  'strengths', gt=0)
@@ -79,9 +86,10 @@ class PerturbationConfig(Settings):
     def __post_init__(self):
         self.sample_rule = ORIGINAL_RULE_NAMES.get(self.sample_rule, self.sample_rule)
         super().__post_init__()
-        if self.variable_scales is not None and self.decode != 'residual':
-            raise InputError('variable_scales scale the changes of the residual decoding: use --decode residual, or '
-                             'leave variable_scales unset')
+        residual_only = [name for name in ('variable_scales', 'kept_spread') if getattr(self, name) is not None]
+        if residual_only and self.decode != 'residual':
+            raise InputError(f'{residual_only[0]} acts on the residual decoding: use --decode residual, or leave '
+                             f'{residual_only[0]} unset')
 
     def layer_vectors(self, n_latent: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         "(alphas, betas, style mask) as tensors of length `n_latent`, checked against the generator's style layers."
@@ -178,6 +186,18 @@ def spread_cap(change: torch.Tensor, real: torch.Tensor, cap: float) -> torch.Te
     return (cap * real.std(0) / rms.clamp_min(1e-12)).clamp(max=1.)
 
 
+def draw_toward_mean(real: torch.Tensor, source: torch.Tensor, change: torch.Tensor, spread: float) -> torch.Tensor:
+    """The source members `real[source]` (real: N, V, H, W) with their deviations from the real mean scaled by
+    √(`spread`² − r²) at every point (toward the mean where that is below 1; 0 where r exceeds `spread`), r the rms of
+    the changes `change` (n, V, H, W) over the real spread there, so that with the changes added, centred on each
+    source member, the spread is about `spread` times the real one; a single real member, with no spread to keep,
+    stays as it is. Not for differentiating: its gradient grows without bound as r nears `spread`."""
+    if len(real) < 2: return real[source]
+    share = change.square().mean(0) / real.var(0).clamp_min(1e-12)
+    mean = real.mean(0)
+    return mean + (spread**2 - share).clamp_min(1e-12).sqrt() * (real[source] - mean)
+
+
 def decode_members(g: Generator, new: torch.Tensor, source: torch.Tensor, codes: torch.Tensor, inversion: dict,
                    cfg: PerturbationConfig, gen: torch.Generator, real: torch.Tensor | None = None,
                    batch: int = 64, scales: torch.Tensor | None = None) -> torch.Tensor:
@@ -201,7 +221,8 @@ def decode_members(g: Generator, new: torch.Tensor, source: torch.Tensor, codes:
     scales = cfg.scale_vector(real.shape[1]) if scales is None else scales
     change = change * scales.to(change).view(1, -1, 1, 1)
     if cfg.residual_cap is not None: change = change * spread_cap(change, real, cfg.residual_cap)
-    return real[source] + change
+    kept = cfg.kept_spread
+    return (real[source] if kept is None else draw_toward_mean(real, source, change, kept)) + change
 
 # %% ../nbs/11_perturbation.ipynb #41768ddb
 def _case_generator(seed: int, date: str, lead_time: int) -> torch.Generator:

@@ -274,6 +274,12 @@ class TuneSettings(TuningConfig, PerturbationConfig, CaseSelection, GeneratorSou
             out.append('give style_cut or style_indices, not both')
         return out
 
+    def ignored_notices(self) -> list[str]:
+        "Besides the original flags that do nothing: kept_spread, which acts when members are made."
+        return super().ignored_notices() + (
+            ['--kept_spread has no effect on tune (the strengths it tunes serve with or without it): give it to enrich']
+            if self.kept_spread is not None else [])
+
 
 def tuning_dir(s: TuneSettings) -> Path:
     "Where a tuning writes: `output_dir`, else beside the codes it tunes on."
@@ -291,7 +297,7 @@ def _style_mask(s, n_latent: int) -> PerturbationConfig:
 def tune(s: TuneSettings, progress: bool = True) -> TuningResult:
     "Tune the perturbation strengths on the selected cases; returns them (also written to `output_dir`)."
     job = prepare(s)
-    base = _style_mask(s, job.g.n_latent)
+    base = _style_mask(s, job.g.n_latent).replace(kept_spread=None)   # not tuned, so not recorded with the strengths
     base.layer_vectors(job.g.n_latent)
     real = lambda c: load_npy(original_ensemble_path(s.pack_dir, c)) if s.pack_dir else None
     inversions = {c: tuning_case(s.fake_data_dir, c, s.invstep, real(c)) for c in job.cases}
@@ -746,6 +752,9 @@ BENCHMARK_VARIANTS = {'enriched': {}, 'direct': {'decode': 'direct'}, 'fresh_noi
                       'shared_pca': {'pca_direction': 'shared'}, 'no_cap': {'residual_cap': None},
                       'no_centring': {'centre_changes': False}, 'shared_scale': {'per_variable': False},
                       'uncentred_one_scale': {'centre_changes': False, 'per_variable': False},
+                      'keep_variance': {'kept_spread': 1.}, 'keep_variance_wide': {'kept_spread': 1., 'inflation': 0.2},
+                      'drawn_in': {'kept_spread': 1.1, 'inflation': 0.2},
+                      'drawn_in_wide': {'kept_spread': 1.1, 'inflation': 0.3},
                       'predictive_spread': {'inflation': PREDICTIVE_INFLATION},
                       'original_inflation': {'inflation': 0.2}, 'no_inflation': {'inflation': 0.},
                       'adam': dict(ADAM_INVERSION), 'vector_noise': {**ADAM_INVERSION, 'noise_scale': 'vector'},

@@ -133,6 +133,7 @@ class StrengthTuner:
                  cfg: TuningConfig, var_names, normaliser: Normaliser | None = None):
         if not inversions: raise InputError('tuning needs at least one inverted case')
         self.g, self.stats, self.inv, self.base, self.cfg, self.normaliser = g, stats, inversions, base, cfg, normaliser
+        self.decoding = base.replace(kept_spread=None)        # the target sets the changes' size (see above)
         self.var_names = list(var_names)
         self.dev = next(g.parameters()).device
         g.requires_grad_(False)
@@ -158,7 +159,7 @@ class StrengthTuner:
         new, source = perturb_codes(codes, self.cfg.samples_per_case, self.base, self.g, self.stats, gen,
                                     strengths['alphas'], strengths['betas'])
         real = torch.from_numpy(inv['real']).to(self.dev)
-        fake = decode_members(self.g, new, source, codes, inv, self.base, gen, real, self.cfg.samples_per_case,
+        fake = decode_members(self.g, new, source, codes, inv, self.decoding, gen, real, self.cfg.samples_per_case,
                               strengths.get('scales'))
         to_loss = lambda x: _loss_fields(x, self.var_names, self.normaliser, self.cfg.wind_speed)
         return ensemble_losses(to_loss(fake), to_loss(real), self.cfg.inflation)
