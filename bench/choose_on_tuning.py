@@ -22,7 +22,7 @@ import pandas as pd
 from enriching_gan.data import EnsembleStore
 from enriching_gan.jobs import load_case
 from enriching_gan.metrics import crps_many
-from enriching_gan.pipeline import BENCHMARK_VARIANTS, INVERSION_KEYS, TUNING_ONLY_KEYS, enrich, enrich_settings
+from enriching_gan.pipeline import BENCHMARK_VARIANTS, INVERSION_KEYS, BenchmarkProtocol, enrich_as_variant
 from enriching_gan.synthetic import SyntheticTruth
 
 GENERATOR = Path(__file__).resolve().parent / 'quality_generator'
@@ -45,14 +45,10 @@ def tuning_scores(run: Path, doc: dict, names: list[str], generator: Path, out: 
     real = np.mean([crps(store.ensemble(*c), c) for c in cases], 0)
     common = {'ckpt_dir': str(generator / 'generator.pt'), 'real_data_dir': str(run / 'data'),
               'stat_dir': str(generator / 'stats'), 'device': 'cpu', 'var_names': VARIABLES}
-    rows = {}
+    protocol, rows = BenchmarkProtocol(**doc['protocol']), {}
     for name in names:
-        perturbation = {k: v for k, v in BENCHMARK_VARIANTS[name].items() if k not in TUNING_ONLY_KEYS}
-        target = out / name
-        enrich(enrich_settings({**common, **perturbation, 'seed': doc['protocol']['seed'],
-                                'data_dir': str(run / 'inverted'), 'beta_dir': str(run / 'tuned' / name),
-                                'output_dir': str(target), 'date_start': dates[0], 'date_stop': dates[-1],
-                                'N_samples': doc['protocol']['n_samples']}), progress=False)
+        target = enrich_as_variant(name, common, dates, run / 'inverted', run / 'tuned' / name, out / name, protocol,
+                                   progress=False)
         rows[name] = np.mean([crps(load_case(target, c)['members'], c) for c in cases], 0) / real - 1
     return pd.DataFrame(rows, index=VARIABLES).T
 

@@ -54,8 +54,8 @@ __all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'PREDICTIVE_INFLATION',
            'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export', 'EvaluateSettings',
            'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth',
            'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate',
-           'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'variant_inversion', 'run_benchmark', 'DemoScale',
-           'headline_table', 'DemoSettings', 'demo']
+           'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'variant_inversion', 'enrich_as_variant',
+           'run_benchmark', 'DemoScale', 'headline_table', 'DemoSettings', 'demo']
 
 # %% ../nbs/20_pipeline.ipynb #803cca76
 def _date_problem(name: str, value) -> list[str]:
@@ -820,19 +820,27 @@ def _invert_for(name: str, common: dict, split: dict, out: Path, p: BenchmarkPro
     return inverted
 
 
+def enrich_as_variant(name: str, common: dict, dates: list, inverted, tuned, target, p: BenchmarkProtocol,
+                      progress: bool = True) -> Path:
+    """Enrich `dates` (first to last) by variant `name`'s method with the strengths tuned in `tuned`, from the codes in
+    `inverted`, into `target` (resumable); `common`: the generator and data settings of `run_benchmark`."""
+    perturbation = {k: v for k, v in BENCHMARK_VARIANTS[name].items() if k not in INVERSION_KEYS | TUNING_ONLY_KEYS}
+    enrich(enrich_settings({**common, **perturbation, 'seed': p.seed, 'data_dir': str(inverted), 'beta_dir': str(tuned),
+                            'output_dir': str(target), 'date_start': dates[0], 'date_stop': dates[-1],
+                            'N_samples': p.n_samples}), progress)
+    return Path(target)
+
+
 def _enrich_variant(name: str, common: dict, split: dict, out: Path, p: BenchmarkProtocol, progress: bool) -> Path:
     """Tune variant `name` on the tuning dates and enrich the evaluation dates with it (inverting again where the
     variant changes the inversion); returns its enriched directory."""
     inverted = _invert_for(name, common, split, out, p, progress)
     method = {**{k: v for k, v in BENCHMARK_VARIANTS[name].items() if k not in INVERSION_KEYS}, 'seed': p.seed}
-    perturbation = {k: v for k, v in method.items() if k not in TUNING_ONLY_KEYS}
     tune(TuneSettings.from_dict({**common, **method, 'fake_data_dir': str(inverted), 'output_dir': str(out / 'tuned' / name),
                                  'date_start': split['tune'][0], 'date_stop': split['tune'][-1],
                                  'steps': p.tune_steps, 'N_samples': p.n_samples}), progress)
-    enrich(enrich_settings({**common, **perturbation, 'data_dir': str(inverted), 'beta_dir': str(out / 'tuned' / name),
-                            'output_dir': str(out / 'enriched' / name), 'date_start': split['evaluate'][0],
-                            'date_stop': split['evaluate'][-1], 'N_samples': p.n_samples}), progress)
-    return out / 'enriched' / name
+    return enrich_as_variant(name, common, split['evaluate'], inverted, out / 'tuned' / name, out / 'enriched' / name,
+                             p, progress)
 
 
 def _enrich_by_flow(flow_dir, common: dict, split: dict, out: Path, p: BenchmarkProtocol, progress: bool) -> Path:
