@@ -11,11 +11,18 @@ several methods at several widths:
 - dressed by member differences, real_i + c·(real_j − real_k)/√2 with i in turn (the benchmark's baseline);
 - each real member in turn plus h·sd₁₆ Gaussian noise (the residual decoding's form: the variance grows with h);
 - each real member in turn drawn toward mean₁₆ by √(1 − h²) before the noise (the variance kept), all 64 so, or the
-  16 kept as they are and 48 so.
+  16 kept as they are and 48 so;
+- drawn from N(mean₁₆, (1 + 1/16) σ²) with the true σ (the benchmark's `ideal_given_real`): the truth's
+  distribution given mean₁₆, the best forecast that moves with the members, here knowing σ, which they do not;
+  and the same distribution in antithetic pairs, mean₁₆ ± √(1 + 1/16) σ z;
+- the 16 and their reflections through mean₁₆, 2 mean₁₆ − xᵢ, each with a pair of opposite noises ± h·sd₁₆ z
+  (the reflections are exact draws of the truth's distribution where it is symmetric, as here).
 Each set gets its fair CRPS relative to the raw 16's and the share of the standard-CRPS gain of 64 fresh members of
 the true distribution that it captures, (raw 16 − set) / (raw 16 − ideal 64), the benchmark's `gain_captured`. The
 widths are chosen knowing the truth, so the best of them shows what such methods reach in Gaussian weather (not a
-bound for other methods, or for weather that is not Gaussian).
+bound for other methods, or for weather that is not Gaussian). N(mean₁₆, (1 + 1/16) σ²) is the ceiling of members
+drawn independently; members that depend on each other by design (the antithetic and reflected sets) score better
+on both scores than independent draws from the same distribution.
 
     python bench/fair_crps_floor.py [--cases 200000]
 """
@@ -94,6 +101,14 @@ def made_members(real: np.ndarray, rng: np.random.Generator):
     for h in (0.4, 0.5, 0.6, 0.7, 0.8):
         yield (f'the {N} kept, {N_MADE - N} drawn in plus noise, h = {h:g}',
                np.concatenate([real, drawn_in(real, N_MADE - N, h, rng)], 1))
+    widened = np.sqrt(1 + 1 / N)
+    yield f'drawn from N(mean, (1 + 1/{N}) σ²), σ known', mean + widened * rng.standard_normal((T, N_MADE))
+    z = rng.standard_normal((T, N_MADE // 2))
+    yield 'the same in antithetic pairs, mean ± z', mean + widened * np.concatenate([z, -z], 1)
+    mirrored = np.concatenate([real, 2 * mean - real], 1)
+    for h in (0.3, 0.4):
+        z = h * sd * rng.standard_normal(mirrored.shape)
+        yield f'the {N} and reflections, ± h sd noise, h = {h:g}', np.concatenate([mirrored + z, mirrored - z], 1)
 
 
 def main():
@@ -113,6 +128,9 @@ def main():
     for k in (0.9, 1.0, 1.05, 1.1, 1.2):
         g = gaussian_crps(real.mean(1), k * real.std(1, ddof=1), truth).mean()
         print(f'  {f"N(mean, ({k:g} sd)²), exact":48s} {100 * (g / raw_fair - 1):+.2f} %')
+    g = gaussian_crps(real.mean(1), np.sqrt(1 + 1 / args.members), truth).mean()
+    print(f'  {f"N(mean, (1 + 1/{args.members}) σ²), σ known, exact":48s} {100 * (g / raw_fair - 1):+.2f} % '
+          f'(its expectation: {100 * (np.sqrt(1 + 1 / args.members) - 1):+.2f} %)')
     print(f"{N_MADE} members made from them: fair CRPS relative to the raw members', "
           f"share of the ideal {N_MADE}'s standard-CRPS gain:")
     for name, members in made_members(real, rng):

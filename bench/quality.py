@@ -91,7 +91,7 @@ def main():
     doc['total_seconds'] = round(time.time() - t0, 1)
     (out / 'quality.json').write_text(json.dumps(doc, indent=1))
     flow = ['flow', 'flow_with_real'] if args.flow else []
-    sets = ['real', 'reconstruction', 'enriched', *args.variants, *flow, 'dressing', 'ideal']
+    sets = ['real', 'reconstruction', 'enriched', *args.variants, *flow, 'dressing', 'ideal_given_real', 'ideal']
     print(headline_table(doc, sets).round(4).to_string())
     print('\nshare of the available gain captured:\n' + gains_table(doc).round(3).to_string())
     print('\nset minus real 16, mean [95 % interval]:\n' + interval_table(doc, ('crps_std', 'q01_error', 'q99_error',

@@ -14,8 +14,9 @@ from .files import InputError
 from .metrics import crps_many
 
 # %% auto #0
-__all__ = ['SPLITS', 'DRESSING_GRID', 'SCORE_KEYS', 'GAIN_SCORES', 'split_dates', 'dressing_members', 'fit_dressing',
-           'paired_bootstrap', 'gain_captured', 'quality_summary', 'gains_table', 'interval_table']
+__all__ = ['SPLITS', 'DRESSING_GRID', 'SCORE_KEYS', 'GAIN_SCORES', 'GOALS', 'AGAINST_DRESSING', 'split_dates', 'dressing_members',
+           'fit_dressing', 'ideal_given_real', 'paired_bootstrap', 'gain_captured', 'quality_summary', 'gains_table',
+           'interval_table', 'relative_score', 'goals_met']
 
 # %% ../nbs/13a_benchmark.ipynb #092f2271
 SPLITS = ('train', 'tune', 'evaluate')
@@ -59,6 +60,19 @@ def fit_dressing(cases: list[tuple[np.ndarray, np.ndarray]], n: int, grid=DRESSI
             crps = crps_many(dressing_members(real, n, c, seed + k), truths)['std']      # (K, V, H, W)
             scores[i] += crps.mean(axis=(0, 2, 3))
     return np.asarray(grid)[scores.argmin(0)]
+
+# %% ../nbs/13a_benchmark.ipynb #f2645aca
+def ideal_given_real(fresh: np.ndarray, true_mean: np.ndarray, real: np.ndarray) -> np.ndarray:
+    """Members (n, V, H, W) of the truth's distribution given the real ensemble's mean: the fresh members `fresh` of
+    the true distribution, whose mean is `true_mean` (V, H, W), moved to the mean of the real ensemble `real`
+    (N, V, H, W) with their deviations widened by √(1 + 1/N). For weather Gaussian about `true_mean`, the best
+    forecast that moves with the real members, drawn independently (synthetic data only: it needs the truth)."""
+    fresh, true_mean, real = np.asarray(fresh), np.asarray(true_mean), np.asarray(real)
+    if len(real) < 1: raise InputError('ideal_given_real needs at least one real member')
+    if not fresh.shape[1:] == true_mean.shape == real.shape[1:]:
+        raise InputError(f'ideal_given_real: fresh members of {fresh.shape[1:]}, a true mean of {true_mean.shape} '
+                         f'and real members of {real.shape[1:]}: they must be fields of the same (V, H, W)')
+    return real.mean(0) + math.sqrt(1 + 1 / len(real)) * (fresh - true_mean)
 
 # %% ../nbs/13a_benchmark.ipynb #002d8893
 def paired_bootstrap(table: pd.DataFrame, baseline: str = 'real', n_boot: int = 2000, level: float = 0.95,
@@ -146,3 +160,37 @@ def interval_table(doc: dict, scores=None) -> pd.DataFrame:
                 if scores is None or score in scores:
                     rows.setdefault((variable, score), {})[name] = f'{mean:+.4f} [{low:+.4f}, {high:+.4f}]'
     return pd.DataFrame.from_dict(rows, orient='index').rename_axis(['variable', 'score']).sort_index()
+
+# %% ../nbs/13a_benchmark.ipynb #8e6970e4
+def relative_score(doc: dict, variable: str, name: str, score: str) -> float:
+    "Set `name`'s `score` for `variable` over the raw 16's, in a benchmark document."
+    return doc[variable][name][score] / doc[variable]['real'][score]
+
+
+def _crps_interval_below(doc, variable, name): return doc['intervals'][variable][name]['crps_std'][2] < 0
+def _tails_lower(doc, variable, name):
+    return max(relative_score(doc, variable, name, q) for q in ('q01_error', 'q99_error')) <= 0.8
+def _brier_no_worse(doc, variable, name):
+    return all(relative_score(doc, variable, name, b) <= 1 for b in ('brier_q10', 'brier_q90'))
+def _tails_below_dressing(doc, variable, name):
+    return all(doc[variable][name][q] < doc[variable]['dressing'][q] for q in ('q01_error', 'q99_error'))
+def _variogram_below_dressing(doc, variable, name):
+    return doc[variable][name]['variogram_score'] < doc[variable]['dressing']['variogram_score']
+def _share_of_gain(doc, variable, name): return doc['gain_captured'][variable][name] >= 0.3
+def _fair_crps_kept(doc, variable, name): return relative_score(doc, variable, name, 'crps_fair') <= 1.03
+
+
+GOALS = {"standard CRPS below the raw 16's, interval excluding 0": _crps_interval_below,
+         'Q01 and Q99 errors >= 20 % lower': _tails_lower, 'both Brier scores no worse': _brier_no_worse,
+         "Q01 and Q99 errors below the dressing baseline's": _tails_below_dressing,
+         "variogram score below the dressing baseline's": _variogram_below_dressing,
+         ">= 30 % of the ideal set's standard-CRPS gain": _share_of_gain,
+         "fair CRPS within 3 % of the raw 16's": _fair_crps_kept}
+AGAINST_DRESSING = {_tails_below_dressing, _variogram_below_dressing}
+
+
+def goals_met(doc: dict, variable: str, name: str) -> dict[str, bool]:
+    """Which of `GOALS` set `name` meets on `variable` in a benchmark document (`quality_summary`); the dressing
+    baseline is not held to the goals that compare with itself."""
+    return {goal: bool(test(doc, variable, name)) for goal, test in GOALS.items()
+            if not (name == 'dressing' and test in AGAINST_DRESSING)}

@@ -246,8 +246,8 @@ def plot_tuning_tracks(tracks: dict):
 
 # %% ../nbs/18_plots.ipynb #4beb7f95
 SET_COLOURS = {'real': 'tab:blue', 'reconstruction': 'tab:green', 'enriched': 'tab:orange', 'reference': 'tab:gray',
-               'dressing': 'tab:purple', 'ideal': 'black', 'direct': 'tab:red', 'fresh_noise': 'tab:olive',
-               'shared_pca': 'tab:cyan'}
+               'dressing': 'tab:purple', 'ideal': 'black', 'ideal_given_real': 'dimgray', 'direct': 'tab:red',
+               'fresh_noise': 'tab:olive', 'shared_pca': 'tab:cyan'}
 
 
 def _lead_axis(ev: Evaluation) -> str:
@@ -371,7 +371,9 @@ def _benchmark_html(doc: dict) -> list[str]:
             interval_table(doc).to_html(na_rep=''),
             '<h2>Share of the available gain captured</h2>',
             '<p>(real − set) / (real − ideal): 0 is no better than the 16 real members, 1 as good as fresh members '
-            'of the true distribution.</p>', figure_html(plot_gain_captured(doc))]
+            'of the true distribution. Where it is scored, <code>ideal_given_real</code> is the ceiling of members '
+            'drawn independently given the 16: the truth\'s distribution given their mean (exact for Gaussian '
+            'weather such as the synthetic u, v and t2m; synthetic data only).</p>', figure_html(plot_gain_captured(doc))]
 
 
 def write_report(ev: Evaluation, path, title: str = 'Enriched ensemble: evaluation', notes: str = '',

@@ -312,3 +312,11 @@ class SyntheticTruth:
     def reference(self, date: str, lt_index: int, n: int) -> np.ndarray:
         "`n` members (n, V, H, W) of the grand ensemble of the forecast, independent of the data set's members."
         return self.source.grand_ensemble(date, self._hours(lt_index), n)[:, self.var_idx]
+
+    def mean(self, date: str, lt_index: int) -> np.ndarray:
+        """The exact mean (V, H, W) of the distribution the forecast's members are drawn from (not the mean of the
+        data set's few members): the unperturbed forecast, since the perturbations enter u, v and t2m linearly; rain,
+        cut at 0, has another mean, which is not known in closed form."""
+        if SYNTHETIC_VARIABLES.index('rr') in self.var_idx:
+            raise DataError('the mean of rain is not the unperturbed forecast (rain is cut at 0): leave rr out')
+        return self.source.forecast(date, self._hours(lt_index))[self.var_idx]

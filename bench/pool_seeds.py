@@ -1,0 +1,151 @@
+"""The benchmark's goals over several weather seeds at once, and each set against the ceiling of independent draws.
+
+One seed of `bench/quality.py` scores 12 cases (3 dates, 4 lead times), too few to decide a goal set at a fraction
+of a percent. For finished runs made with the same protocol (directories with `quality.json` and
+`evaluation/metrics.csv`, every set's scores on every evaluation case), this script pools the cases of all runs and
+gives, per variable, with 95 % intervals from resampling the evaluation dates of each run with their lead times (the
+lead times of a date share its members' perturbations, so they are not independent; each run keeps its weight):
+- each set's fair CRPS relative to the raw 16's and its share of the ideal set's standard-CRPS gain, (raw 16 − set) /
+  (raw 16 − ideal), each a ratio of means over the pooled cases (so seeds with a larger gain weigh more than in the
+  mean of the seeds' shares);
+- each set's standard and fair CRPS minus those of `ideal_given_real`, the truth's distribution given the 16's mean,
+  the ceiling of members drawn independently from a distribution that moves with the 16, in Gaussian weather (a run
+  made before that set existed gets it by running `bench/quality.py` on it again with its arguments: it resumes,
+  and only scores);
+- then how many (run, variable) pairs meet each goal of `enriching_gan.benchmark.GOALS`, for each set that every
+  run scored, and the reconstructions' own goal (fair CRPS within 10 % of the raw 16's).
+
+    python bench/pool_seeds.py RUN [RUN ...] [--n_boot 2000] [--seed 0]
+"""
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from enriching_gan.benchmark import goals_met, relative_score
+
+CEILING = 'ideal_given_real'
+VARIABLES = ('u', 'v', 't2m')
+SCORES = {'fair': 'fair CRPS', 'std': 'standard CRPS'}
+LEADING_SETS = ('enriched', 'dressing', CEILING)
+NOT_MADE = {'real', 'ideal', 'reference'}                 # the sets the others are measured against
+DIGITS = {'fair CRPS vs raw 16 (%)': 2, 'share of the gain': 3, 'standard CRPS − ceiling': 4,
+          'fair CRPS − ceiling': 4}
+
+
+def documents(runs: list[Path]) -> list[dict]:
+    "Each run's `quality.json`, checked to be finished, to hold the ceiling, and to share one protocol."
+    docs = []
+    for run in runs:
+        if not (run / 'quality.json').is_file() or not (run / 'evaluation' / 'metrics.csv').is_file():
+            raise SystemExit(f'{run}: no quality.json or evaluation/metrics.csv, not a finished bench/quality.py run')
+        docs.append(json.loads((run / 'quality.json').read_text()))
+        if CEILING not in docs[-1]['u']:
+            raise SystemExit(f'{run}: no set {CEILING}; run bench/quality.py on it again (it resumes, and scores it)')
+    protocol = lambda doc: {k: v for k, v in doc['protocol'].items() if k != 'variants'}
+    for run, doc in zip(runs[1:], docs[1:]):
+        if protocol(doc) != protocol(docs[0]):
+            raise SystemExit(f'{run} was made with another protocol than {runs[0]}: pool runs of one protocol')
+    return docs
+
+
+def case_scores(runs: list[Path]) -> pd.DataFrame:
+    """The fair and standard CRPS of every set on every case of `runs` (rows: (run, date, lead time); columns:
+    (variable, score, set)), keeping the sets that every run scored."""
+    frames = []
+    for i, run in enumerate(runs):
+        table = pd.read_csv(run / 'evaluation' / 'metrics.csv')
+        frames.append(table[table['score'].isin(SCORES.values())].assign(run=i))
+    wide = pd.concat(frames).pivot_table(index=['run', 'date', 'lead_time'], columns=['variable', 'score', 'set'],
+                                         values='value')
+    return wide.dropna(axis=1)
+
+
+def date_block_draws(index: pd.MultiIndex, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot, n) row indices: each run's dates resampled with replacement, each drawn date bringing all its rows
+    (lead times); a run keeps its number of dates."""
+    blocks = pd.Series(np.arange(len(index)), index=index).groupby(level=['run', 'date']).apply(list)
+    draws = []
+    for _ in range(n_boot):
+        rows = []
+        for run in blocks.index.unique(level='run'):
+            dates = blocks.loc[run]
+            for k in rng.integers(0, len(dates), len(dates)): rows.extend(dates.iloc[k])
+        draws.append(rows)
+    lengths = {len(d) for d in draws}
+    if len(lengths) > 1: raise SystemExit('the runs\' dates hold different numbers of lead times: pool like runs')
+    return np.array(draws)
+
+
+def pooled_statistics(wide: pd.DataFrame, variable: str, draws: np.ndarray) -> dict[str, dict[str, list]]:
+    """{set: {statistic: [estimate, resampled values]}} of one variable: fair CRPS relative to the raw 16's (%), share
+    of the ideal set's standard-CRPS gain, and (but for the ceiling) standard and fair CRPS minus the ceiling's."""
+    column = lambda score, name: wide[variable, SCORES[score], name].to_numpy()
+    means = lambda x: (x.mean(), x[draws].mean(1))                 # over all cases, and over each resample
+    ratio = lambda f, a, b: [f(x, y) for x, y in zip(a, b)]
+    real_fair, real_std, ideal_std = means(column('fair', 'real')), means(column('std', 'real')), \
+        means(column('std', 'ideal'))
+    gain = ratio(lambda r, i: r - i, real_std, ideal_std)
+    out = {}
+    for name in wide[variable].columns.get_level_values('set').unique():
+        if name in NOT_MADE: continue
+        fair, std = means(column('fair', name)), means(column('std', name))
+        out[name] = {'fair CRPS vs raw 16 (%)': ratio(lambda f, r: 100 * (f / r - 1), fair, real_fair),
+                     'share of the gain': ratio(lambda s, g: s / g, ratio(lambda r, s: r - s, real_std, std), gain)}
+        if name != CEILING:
+            out[name]['standard CRPS − ceiling'] = list(means(column('std', name) - column('std', CEILING)))
+            out[name]['fair CRPS − ceiling'] = list(means(column('fair', name) - column('fair', CEILING)))
+    return out
+
+
+def formatted(estimate: float, resampled: np.ndarray, digits: int) -> str:
+    "The estimate with its 95 % interval."
+    low, high = np.quantile(resampled, [0.025, 0.975])
+    return f'{estimate:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]'
+
+
+def goal_counts(docs: list[dict]) -> pd.DataFrame:
+    """How many (run, variable) pairs of the runs' documents `docs` meet each goal (rows), for each set that every
+    run scored (columns); the reconstructions are held to their own goal."""
+    shared = set.intersection(*(set(doc['u']) for doc in docs)) - NOT_MADE
+    names = [n for n in LEADING_SETS if n in shared] + sorted(shared - set(LEADING_SETS) - {'reconstruction'})
+    pairs = [(doc, v) for doc in docs for v in VARIABLES]
+    counts: dict = {}
+    for name in names:
+        for doc, v in pairs:
+            for goal, met in goals_met(doc, v, name).items():
+                counts.setdefault(name, {}).setdefault(goal, 0)
+                counts[name][goal] += met
+    table = pd.DataFrame(counts).map(lambda n: f'{n:.0f} / {len(pairs)}', na_action='ignore')
+    if 'reconstruction' in shared:
+        met = sum(relative_score(doc, v, 'reconstruction', 'crps_fair') <= 1.1 for doc, v in pairs)
+        table.loc["reconstruction: fair CRPS within 10 % of the raw 16's", 'reconstruction'] = f'{met} / {len(pairs)}'
+    return table
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('runs', nargs='+', help='directories of finished `bench/quality.py` runs')
+    p.add_argument('--n_boot', type=int, default=2000, help='bootstrap resamples of the dates')
+    p.add_argument('--seed', type=int, default=0, help='random seed of the bootstrap')
+    args = p.parse_args()
+    runs = [Path(r) for r in args.runs]
+    docs = documents(runs)
+    wide = case_scores(runs)
+    draws = date_block_draws(wide.index, args.n_boot, np.random.default_rng(args.seed))
+    n_dates = wide.index.droplevel('lead_time').nunique()
+    print(f'{len(wide)} cases ({n_dates} dates) of {len(runs)} runs; 95 % intervals from {args.n_boot} resamples of '
+          f'the dates within each run; ceiling: {CEILING}')
+    for variable in VARIABLES:
+        stats = pooled_statistics(wide, variable, draws)
+        names = [n for n in LEADING_SETS if n in stats] + sorted(set(stats) - set(LEADING_SETS))
+        table = pd.DataFrame({name: {k: formatted(*v, DIGITS[k]) for k, v in stats[name].items()}
+                              for name in names}).T
+        print(f'\n{variable}\n{table.to_string(na_rep="")}')
+    print(f'\n(run, variable) pairs meeting each goal:\n{goal_counts(docs).to_string(na_rep="")}')
+
+
+if __name__ == '__main__':
+    main()
