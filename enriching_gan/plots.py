@@ -372,8 +372,8 @@ def _benchmark_html(doc: dict) -> list[str]:
             '<h2>Share of the available gain captured</h2>',
             '<p>(real − set) / (real − ideal): 0 is no better than the 16 real members, 1 as good as fresh members '
             'of the true distribution. Where it is scored, <code>ideal_given_real</code> is the ceiling of members '
-            'drawn independently given the 16: the truth\'s distribution given their mean (exact for Gaussian '
-            'weather such as the synthetic u, v and t2m; synthetic data only).</p>', figure_html(plot_gain_captured(doc))]
+            'drawn independently from a distribution that moves with the 16: the truth\'s distribution given their '
+            'mean (exact for Gaussian weather such as the synthetic u, v and t2m; synthetic data only).</p>', figure_html(plot_gain_captured(doc))]
 
 
 def write_report(ev: Evaluation, path, title: str = 'Enriched ensemble: evaluation', notes: str = '',
