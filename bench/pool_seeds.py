@@ -10,10 +10,11 @@ drawn with replacement, the rescaled bootstrap of stratified samples, whose vari
 - each set's fair CRPS relative to the raw 16's and its share of the ideal set's standard-CRPS gain, (raw 16 − set) /
   (raw 16 − ideal), each a ratio of means over the pooled cases (so seeds with a larger gain weigh more than in the
   mean of the seeds' shares);
-- each set's standard CRPS minus the raw 16's, and its standard and fair CRPS minus those of `ideal_given_real`, the
-  truth's distribution given the 16's mean, the ceiling of members drawn independently from a distribution that
-  moves with the 16, in Gaussian weather (a run made before that set existed gets it by running `bench/quality.py`
-  on it again with its arguments: it resumes, and only scores); CRPS in m/s for u and v, in K for t2m;
+- each set's standard CRPS minus the raw 16's; minus that of `ideal_given_real`, the truth's distribution given the
+  16's mean, the ceiling of members drawn independently from a distribution that moves with the 16, in Gaussian
+  weather (a run made before that set existed gets it by running `bench/quality.py` on it again with its arguments:
+  it resumes, and only scores); and minus that of `dressing_centred`, the dressing baseline with the differences of
+  each real member's new members centred on it, where the runs scored it; CRPS in m/s for u and v, in K for t2m;
 - then how many (run, variable) pairs meet each goal of `enriching_gan.benchmark.goals_met`, for each set that every
   run scored (the reconstructions: their own goal).
 
@@ -29,12 +30,13 @@ import pandas as pd
 from enriching_gan.benchmark import goals_met
 
 CEILING = 'ideal_given_real'
+CENTRED_DRESSING = 'dressing_centred'
 VARIABLES = ('u', 'v', 't2m')
 SCORES = {'fair': 'fair CRPS', 'std': 'standard CRPS'}
-LEADING_SETS = ('enriched', 'dressing', CEILING)
+LEADING_SETS = ('enriched', 'dressing', CENTRED_DRESSING, CEILING)
 NOT_MADE = {'real', 'ideal', 'reference'}                 # the sets the others are measured against
 DIGITS = {'fair CRPS vs raw 16 (%)': 2, 'share of the gain': 3, 'standard CRPS − raw 16': 4,
-          'standard CRPS − ceiling': 4, 'fair CRPS − ceiling': 4}
+          'standard CRPS − ceiling': 4, 'standard CRPS − centred dressing': 4}
 
 
 def documents(runs: list[Path]) -> list[dict]:
@@ -79,8 +81,8 @@ def date_block_draws(index: pd.MultiIndex, n_boot: int, rng: np.random.Generator
 
 def pooled_statistics(wide: pd.DataFrame, variable: str, draws: np.ndarray) -> dict[str, dict[str, list]]:
     """{set: {statistic: [estimate, resampled values]}} of one variable: fair CRPS relative to the raw 16's (%), share
-    of the ideal set's standard-CRPS gain, standard CRPS minus the raw 16's and (but for the ceiling) standard and fair
-    CRPS minus the ceiling's."""
+    of the ideal set's standard-CRPS gain, standard CRPS minus the raw 16's, the ceiling's and the centred dressing
+    baseline's (where scored)."""
     column = lambda score, name: wide[variable, SCORES[score], name].to_numpy()
     means = lambda x: (x.mean(), x[draws].mean(1))                 # over all cases, and over each resample
     ratio = lambda f, a, b: [f(x, y) for x, y in zip(a, b)]
@@ -94,9 +96,9 @@ def pooled_statistics(wide: pd.DataFrame, variable: str, draws: np.ndarray) -> d
         out[name] = {'fair CRPS vs raw 16 (%)': ratio(lambda f, r: 100 * (f / r - 1), fair, real_fair),
                      'share of the gain': ratio(lambda s, g: s / g, ratio(lambda r, s: r - s, real_std, std), gain),
                      'standard CRPS − raw 16': list(means(column('std', name) - column('std', 'real')))}
-        if name != CEILING:
-            out[name]['standard CRPS − ceiling'] = list(means(column('std', name) - column('std', CEILING)))
-            out[name]['fair CRPS − ceiling'] = list(means(column('fair', name) - column('fair', CEILING)))
+        for label, other in (('ceiling', CEILING), ('centred dressing', CENTRED_DRESSING)):
+            if name != other and other in wide[variable].columns.get_level_values('set'):
+                out[name][f'standard CRPS − {label}'] = list(means(column('std', name) - column('std', other)))
     return out
 
 

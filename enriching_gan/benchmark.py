@@ -9,9 +9,11 @@ import math
 
 import numpy as np
 import pandas as pd
+import torch
 
 from .files import InputError
 from .metrics import crps_many
+from .perturbation import centre_by_source
 
 # %% auto #0
 __all__ = ['SPLITS', 'DRESSING_GRID', 'SCORE_KEYS', 'GAIN_SCORES', 'GOALS', 'AGAINST_DRESSING', 'RECONSTRUCTION_GOAL',
@@ -37,9 +39,10 @@ def split_dates(dates, n_tune: int, n_evaluate: int) -> dict[str, list[str]]:
 DRESSING_GRID = tuple(np.round(np.arange(0., 1.01, 0.05), 2))
 
 
-def dressing_members(real: np.ndarray, n: int, c, seed: int = 0) -> np.ndarray:
+def dressing_members(real: np.ndarray, n: int, c, seed: int = 0, centred: bool = False) -> np.ndarray:
     """`n` members (n, V, H, W) of the dressing baseline from the real ensemble (N, V, H, W): xᵢ + c (xⱼ − xₖ)/√2,
-    i rotating over the members, j ≠ k drawn at random; `c` a scalar or one value per variable."""
+    i rotating over the members, j ≠ k drawn at random; `c` a scalar or one value per variable; `centred`: the
+    differences of each real member's new members centred on it (`centre_by_source`)."""
     real = np.asarray(real)
     m = len(real)
     if m < 3: raise InputError(f'the dressing baseline needs at least 3 members, got {m}')
@@ -47,17 +50,20 @@ def dressing_members(real: np.ndarray, n: int, c, seed: int = 0) -> np.ndarray:
     j = rng.integers(0, m, n)
     k = (j + rng.integers(1, m, n)) % m                                 # k ≠ j
     c = np.broadcast_to(np.asarray(c, dtype=real.dtype), (real.shape[1],))[None, :, None, None]
-    return real[np.arange(n) % m] + c * (real[j] - real[k]) / math.sqrt(2)
+    source, difference = np.arange(n) % m, (real[j] - real[k]) / math.sqrt(2)
+    if centred: difference = centre_by_source(torch.from_numpy(difference), torch.from_numpy(source)).numpy()
+    return real[source] + c * difference
 
 
-def fit_dressing(cases: list[tuple[np.ndarray, np.ndarray]], n: int, grid=DRESSING_GRID, seed: int = 0) -> np.ndarray:
+def fit_dressing(cases: list[tuple[np.ndarray, np.ndarray]], n: int, grid=DRESSING_GRID, seed: int = 0,
+                 centred: bool = False) -> np.ndarray:
     """The dressing constant per variable that minimises the standard CRPS over `cases`, each (real ensemble
-    (N, V, H, W), verifying fields (K, V, H, W)), among the values of `grid`."""
+    (N, V, H, W), verifying fields (K, V, H, W)), among the values of `grid`; `centred` as `dressing_members`."""
     if not cases: raise InputError('fit_dressing needs at least one tuning case')
     scores = np.zeros((len(grid), cases[0][0].shape[1]))
     for i, c in enumerate(grid):
         for k, (real, truths) in enumerate(cases):
-            crps = crps_many(dressing_members(real, n, c, seed + k), truths)['std']      # (K, V, H, W)
+            crps = crps_many(dressing_members(real, n, c, seed + k, centred), truths)['std']      # (K, V, H, W)
             scores[i] += crps.mean(axis=(0, 2, 3))
     return np.asarray(grid)[scores.argmin(0)]
 

@@ -48,7 +48,7 @@ from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, t
 
 # %% auto #0
 __all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'PREDICTIVE_INFLATION', 'ADAM_INVERSION', 'BENCHMARK_VARIANTS',
-           'INVERSION_KEYS', 'TUNING_ONLY_KEYS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection',
+           'INVERSION_KEYS', 'TUNING_ONLY_KEYS', 'DRESSINGS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection',
            'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of', 'prepare',
            'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings', 'tuned_strengths',
            'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export', 'EvaluateSettings',
@@ -861,15 +861,19 @@ def _timed(seconds: dict, name: str, make):
     return result
 
 
-def _case_sets(store: EnsembleStore, case, inverted: Path, enriched: dict, dressing_c, truth: SyntheticTruth,
+DRESSINGS = {'dressing': False, 'dressing_centred': True}    # the baseline's sets, and whether each is centred
+
+
+def _case_sets(store: EnsembleStore, case, inverted: Path, enriched: dict, dressing_c: dict, truth: SyntheticTruth,
                n_samples: int, seed: int) -> dict:
-    "The sets of one evaluation case, physical units."
+    "The sets of one evaluation case, physical units; `dressing_c`: the constants of each set of `DRESSINGS`."
     real = store.ensemble(*case)
     sets = {'real': real, 'reconstruction': load_case(inverted, case)['reconstruction_physical']}
     sets.update({name: load_case(d, case)['members'] for name, d in enriched.items()})
     if 'flow' in sets and n_samples > len(real):
         sets['flow_with_real'] = np.concatenate([real, sets['flow'][:n_samples - len(real)]])
-    sets['dressing'] = dressing_members(real, n_samples, dressing_c, member_seed(seed, *case, 0))
+    for name, c in dressing_c.items():
+        sets[name] = dressing_members(real, n_samples, c, member_seed(seed, *case, 0), centred=DRESSINGS[name])
     sets['ideal'] = truth.fresh(*case, n_samples)
     sets['ideal_given_real'] = ideal_given_real(sets['ideal'], truth.mean(*case), real)
     return sets
@@ -892,8 +896,9 @@ def run_benchmark(ckpt, data_dir, stat_dir, split: dict, out, p: BenchmarkProtoc
     store = EnsembleStore(data_dir, common['var_names'])
     truth = SyntheticTruth(data_dir, store.var_names)
     cases = lambda dates: [c for c in store.cases() if c[0] in set(dates)]
-    dressing_c = fit_dressing([(store.ensemble(*c), truth.truths(*c, p.truths)) for c in cases(split['tune'])],
-                              p.n_samples, seed=p.seed)
+    tuning = [(store.ensemble(*c), truth.truths(*c, p.truths)) for c in cases(split['tune'])]
+    dressing_c = {name: fit_dressing(tuning, p.n_samples, seed=p.seed, centred=centred)
+                  for name, centred in DRESSINGS.items()}
     ev = Evaluation(store.var_names, store.lead_hours(), grid=store.grid())
     evaluated = cases(split['evaluate'])
     keep = {evaluated[0], evaluated[-1]}
@@ -901,9 +906,9 @@ def run_benchmark(ckpt, data_dir, stat_dir, split: dict, out, p: BenchmarkProtoc
         sets = _case_sets(store, case, inverted, enriched, dressing_c, truth, p.n_samples, p.seed)
         ev.add_case(*case, sets, truth.truths(*case, p.truths), truth.reference(*case, p.reference_members),
                     keep_example=case in keep, seed=p.seed)
-    doc = {**quality_summary(ev, p.n_boot, p.seed), 'dressing_constants': dict(zip(store.var_names,
-                                                                                    map(float, dressing_c))),
-           'split': split, 'protocol': p.to_dict(), 'seconds': seconds}
+    constants = {name: dict(zip(store.var_names, map(float, c))) for name, c in dressing_c.items()}
+    doc = {**quality_summary(ev, p.n_boot, p.seed), 'dressing_constants': constants['dressing'],
+           'dressing_centred_constants': constants['dressing_centred'], 'split': split, 'protocol': p.to_dict(), 'seconds': seconds}
     paths = ev.save(out / 'evaluation')
     paths['quality'] = out / 'evaluation' / 'quality.json'
     atomic_write(paths['quality'], lambda f: json.dump(doc, f, indent=1), text=True)

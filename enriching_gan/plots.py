@@ -246,8 +246,8 @@ def plot_tuning_tracks(tracks: dict):
 
 # %% ../nbs/18_plots.ipynb #4beb7f95
 SET_COLOURS = {'real': 'tab:blue', 'reconstruction': 'tab:green', 'enriched': 'tab:orange', 'reference': 'tab:gray',
-               'dressing': 'tab:purple', 'ideal': 'black', 'ideal_given_real': 'dimgray', 'direct': 'tab:red',
-               'fresh_noise': 'tab:olive', 'shared_pca': 'tab:cyan'}
+               'dressing': 'tab:purple', 'dressing_centred': 'tab:pink', 'ideal': 'black', 'ideal_given_real': 'dimgray',
+               'direct': 'tab:red', 'fresh_noise': 'tab:olive', 'shared_pca': 'tab:cyan'}
 
 
 def _lead_axis(ev: Evaluation) -> str:

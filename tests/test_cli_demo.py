@@ -40,7 +40,8 @@ def test_demo_artefacts(demo_dir):
     doc = json.loads((demo_dir / 'evaluation' / 'metrics.json').read_text())
     assert doc['n_cases'] == 2 and {'u | fair CRPS', 'u | standard CRPS', 't2m | variogram score'} <= set(doc['summary'])
     assert set(doc['summary']['t2m | fair CRPS']) == {'real', 'reconstruction', 'enriched', 'flow', 'flow_with_real',
-                                                      'dressing', 'ideal', 'ideal_given_real', 'reference'}
+                                                      'dressing', 'dressing_centred', 'ideal', 'ideal_given_real',
+                                                      'reference'}
     # 4 truths per case: ranks pooled over them
     assert len(doc['rank_histograms']['enriched | t2m']) == 25 and sum(doc['rank_histograms']['real | u']) == 2 * 4 * 16 * 16
     quality = json.loads((demo_dir / 'evaluation' / 'quality.json').read_text())
