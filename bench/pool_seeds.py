@@ -22,6 +22,7 @@ drawn with replacement, the rescaled bootstrap of stratified samples, whose vari
 """
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -114,11 +115,9 @@ def goal_counts(docs: list[dict]) -> pd.DataFrame:
     shared = set.intersection(*(set(doc['u']) for doc in docs)) - NOT_MADE
     names = [n for n in LEADING_SETS if n in shared] + sorted(shared - set(LEADING_SETS))
     pairs = [(doc, v) for doc in docs for v in VARIABLES]
-    counts: dict = {}
+    counts = {name: Counter() for name in names}
     for name in names:
-        for doc, v in pairs:
-            for goal, met in goals_met(doc, v, name).items():
-                counts.setdefault(name, {})[goal] = counts.get(name, {}).get(goal, 0) + met
+        for doc, v in pairs: counts[name].update({goal: int(met) for goal, met in goals_met(doc, v, name).items()})
     return pd.DataFrame({name: {goal: f'{n} / {len(pairs)}' for goal, n in met.items()}
                          for name, met in counts.items()})
 

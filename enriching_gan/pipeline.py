@@ -48,12 +48,12 @@ from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, t
 
 # %% auto #0
 __all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'PREDICTIVE_INFLATION', 'ADAM_INVERSION', 'BENCHMARK_VARIANTS',
-           'INVERSION_KEYS', 'TUNING_ONLY_KEYS', 'DRESSINGS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'CaseSelection',
-           'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of', 'prepare',
-           'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings', 'tuned_strengths',
-           'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export', 'EvaluateSettings',
-           'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth',
-           'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate',
+           'INVERSION_KEYS', 'TUNING_ONLY_KEYS', 'DRESSINGS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'HEADLINE_SETS',
+           'CaseSelection', 'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of',
+           'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings',
+           'tuned_strengths', 'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export',
+           'EvaluateSettings', 'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings',
+           'synth', 'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate',
            'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'variant_inversion', 'enrich_as_variant',
            'run_benchmark', 'DemoScale', 'headline_table', 'DemoSettings', 'demo']
 
@@ -908,7 +908,8 @@ def run_benchmark(ckpt, data_dir, stat_dir, split: dict, out, p: BenchmarkProtoc
                     keep_example=case in keep, seed=p.seed)
     constants = {name: dict(zip(store.var_names, map(float, c))) for name, c in dressing_c.items()}
     doc = {**quality_summary(ev, p.n_boot, p.seed), 'dressing_constants': constants['dressing'],
-           'dressing_centred_constants': constants['dressing_centred'], 'split': split, 'protocol': p.to_dict(), 'seconds': seconds}
+           'dressing_centred_constants': constants['dressing_centred'], 'split': split, 'protocol': p.to_dict(),
+           'seconds': seconds}
     paths = ev.save(out / 'evaluation')
     paths['quality'] = out / 'evaluation' / 'quality.json'
     atomic_write(paths['quality'], lambda f: json.dump(doc, f, indent=1), text=True)
@@ -1035,8 +1036,10 @@ def _demo_stamp(out: Path, scale: str, sc: DemoScale) -> None:
 HEADLINE = ('crps_fair', 'crps_std', 'q01_error', 'q99_error', 'brier_q90', 'outlier_fraction')
 
 
-def headline_table(doc: dict, sets=('real', 'enriched', 'flow', 'dressing', 'ideal_given_real', 'ideal')
-                   ) -> pd.DataFrame:
+HEADLINE_SETS = ('real', 'enriched', 'flow', 'dressing', 'ideal_given_real', 'ideal')
+
+
+def headline_table(doc: dict, sets=HEADLINE_SETS) -> pd.DataFrame:
     "The few numbers printed after a benchmark: the headline scores of the main sets, per variable."
     rows = {(v, s): {name: doc[v][name].get(s) for name in sets if name in doc[v]}
             for v in ('u', 'v', 't2m') if v in doc for s in HEADLINE}
