@@ -1,12 +1,12 @@
 """The benchmark's goals over several weather seeds at once, and each set against the ceiling of independent draws.
 
-One seed of `bench/quality.py` scores 12 cases (3 dates, 4 lead times), too few to decide a goal set at a fraction
-of a percent. For finished runs made with the same protocol (directories with `quality.json` and
-`evaluation/metrics.csv`, every set's scores on every evaluation case), this script pools the cases of all runs and
-gives, per variable, with 95 % intervals from resampling the evaluation dates of each run with their lead times (the
-lead times of a date share its members' perturbations, so they are not independent): n − 1 of each run's n dates,
-drawn with replacement, the rescaled bootstrap of stratified samples, whose variance for a mean is the unbiased one
-(resampling all n would shrink it by (n − 1)/n, a third with the benchmark's 3 dates a seed):
+One seed of `bench/quality.py` scores 18 cases (6 dates, 3 lead times; 12 cases of 3 dates and 4 lead times before
+2026-12-03), too few to decide a goal set at a fraction of a percent. For finished runs made with the same protocol
+(directories with `quality.json` and `evaluation/metrics.csv`, every set's scores on every evaluation case), this
+script pools the cases of all runs and gives, per variable, with 95 % intervals from resampling the evaluation dates
+of each run with their lead times (the lead times of a date share its weather, so they are not independent): n − 1
+of each run's n dates, drawn with replacement, the rescaled bootstrap of stratified samples, whose variance for a mean
+is the unbiased one (resampling all n would shrink it by (n − 1)/n), as `bench/quality.py` does for one run:
 - each set's fair CRPS relative to the raw 16's and its share of the ideal set's standard-CRPS gain, (raw 16 − set) /
   (raw 16 − ideal), each a ratio of means over the pooled cases (so seeds with a larger gain weigh more than in the
   mean of the seeds' shares);
@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from enriching_gan.benchmark import goals_met
+from enriching_gan.benchmark import date_block_draws, goals_met
+from enriching_gan.files import InputError
 
 CEILING = 'ideal_given_real'
 CENTRED_DRESSING = 'dressing_centred'
@@ -67,17 +68,6 @@ def case_scores(runs: list[Path]) -> pd.DataFrame:
     wide = pd.concat(frames).pivot_table(index=['run', 'date', 'lead_time'], columns=['variable', 'score', 'set'],
                                          values='value')
     return wide.dropna(axis=1)
-
-
-def date_block_draws(index: pd.MultiIndex, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """(n_boot, m) row indices: n − 1 of each run's n dates drawn with replacement, each drawn date bringing all its
-    rows (lead times)."""
-    blocks = pd.Series(np.arange(len(index)), index=index).groupby(level=['run', 'date']).apply(list)
-    if len({len(rows) for rows in blocks}) > 1: raise SystemExit('the dates hold different numbers of lead times')
-    per_run = [blocks.loc[run] for run in blocks.index.unique(level='run')]
-    if min(len(dates) for dates in per_run) < 2: raise SystemExit('each run needs at least 2 evaluation dates')
-    return np.array([[row for dates in per_run for k in rng.integers(0, len(dates), len(dates) - 1)
-                      for row in dates.iloc[k]] for _ in range(n_boot)])
 
 
 def pooled_statistics(wide: pd.DataFrame, variable: str, draws: np.ndarray) -> dict[str, dict[str, list]]:
@@ -132,7 +122,8 @@ def main():
     runs = [Path(r) for r in args.runs]
     docs = documents(runs)
     wide = case_scores(runs)
-    draws = date_block_draws(wide.index, args.n_boot, np.random.default_rng(args.seed))
+    try: draws = date_block_draws(wide.index, args.n_boot, np.random.default_rng(args.seed), stratum='run')
+    except InputError as e: raise SystemExit(f'pool_seeds.py: {e}')
     n_dates = wide.index.droplevel('lead_time').nunique()
     print(f'{len(wide)} cases ({n_dates} dates) of {len(runs)} runs; 95 % intervals from {args.n_boot} resamples of '
           f'the dates within each run (n − 1 of n); ceiling: {CEILING}; CRPS in m/s (u, v) and K (t2m)')

@@ -17,8 +17,9 @@ from .perturbation import centre_by_source
 
 # %% auto #0
 __all__ = ['SPLITS', 'DRESSING_GRID', 'SCORE_KEYS', 'GAIN_SCORES', 'GOALS', 'AGAINST_DRESSING', 'RECONSTRUCTION_GOAL',
-           'split_dates', 'dressing_members', 'fit_dressing', 'ideal_given_real', 'paired_bootstrap', 'gain_captured',
-           'quality_summary', 'gains_table', 'interval_table', 'relative_score', 'goals_met']
+           'split_dates', 'dressing_members', 'fit_dressing', 'ideal_given_real', 'date_block_draws',
+           'paired_bootstrap', 'gain_captured', 'quality_summary', 'gains_table', 'interval_table', 'relative_score',
+           'goals_met']
 
 # %% ../nbs/13a_benchmark.ipynb #092f2271
 SPLITS = ('train', 'tune', 'evaluate')
@@ -81,13 +82,32 @@ def ideal_given_real(fresh: np.ndarray, true_mean: np.ndarray, real: np.ndarray)
     return real.mean(0) + math.sqrt(1 + 1 / len(real)) * (fresh - true_mean)
 
 # %% ../nbs/13a_benchmark.ipynb #002d8893
+def date_block_draws(index: pd.MultiIndex, n_boot: int, rng: np.random.Generator, stratum: str | None = None
+                     ) -> np.ndarray:
+    """(n_boot, m) positions in `index` (levels `date`, `lead_time` and `stratum`, if given) that resample whole
+    dates: n − 1 of the n dates (of each stratum, e.g. each run) drawn with replacement, each bringing all its rows."""
+    levels = [stratum, 'date'] if stratum else ['date']
+    blocks = pd.Series(np.arange(len(index)), index=index).groupby(level=levels).apply(np.array)
+    if len({len(rows) for rows in blocks}) > 1:
+        raise InputError('the dates hold different numbers of cases: resampling dates needs as many lead times on each')
+    strata = [blocks.loc[s] for s in blocks.index.unique(level=stratum)] if stratum else [blocks]
+    if min(len(dates) for dates in strata) < 2:
+        raise InputError(f'resampling dates needs at least 2 dates{" in each " + stratum if stratum else ""}')
+    rows = [np.stack(dates.to_list()) for dates in strata]               # (n dates, cases of a date) each
+    return np.array([np.concatenate([r[rng.integers(0, len(r), len(r) - 1)].ravel() for r in rows])
+                     for _ in range(n_boot)])
+
+
 def paired_bootstrap(table: pd.DataFrame, baseline: str = 'real', n_boot: int = 2000, level: float = 0.95,
-                     seed: int = 0) -> pd.DataFrame:
-    """Mean and `level` interval of (set − `baseline`) per (variable, score, set), resampling cases; `table` is the
-    long form of `Evaluation.table` (columns date, lead_time, set, variable, score, value)."""
+                     seed: int = 0, by: str = 'date') -> pd.DataFrame:
+    """Mean and `level` interval of (set − `baseline`) per (variable, score, set), resampling whole dates
+    (`date_block_draws`) or, `by='case'`, single cases; `table` is the long form of `Evaluation.table` (columns date,
+    lead_time, set, variable, score, value)."""
     wide = table.pivot_table(index=['date', 'lead_time'], columns=['variable', 'score', 'set'], values='value')
     rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(wide), (n_boot, len(wide)))
+    if by == 'date': draws = date_block_draws(wide.index, n_boot, rng)
+    elif by == 'case': draws = rng.integers(0, len(wide), (n_boot, len(wide)))
+    else: raise InputError(f"by={by!r}: resample by 'date' or by 'case'")
     rows = []
     for variable, score, name in wide.columns:
         if name == baseline or (variable, score, baseline) not in wide.columns: continue
@@ -130,12 +150,14 @@ def quality_summary(ev, n_boot: int = 2000, seed: int = 0) -> dict:
     long = summary.stack().rename('value').to_frame()
     long.index.names = ['variable', 'score', 'set']
     doc = _nested(long, lambda row: float(row['value']))
-    doc['intervals'] = _nested(paired_bootstrap(ev.table(), n_boot=n_boot, seed=seed),
+    cases = ev.table()[['date', 'lead_time']].drop_duplicates()
+    unit = 'date' if cases['date'].nunique() > 1 else 'case'
+    doc['intervals'] = _nested(paired_bootstrap(ev.table(), n_boot=n_boot, seed=seed, by=unit),
                                lambda row: [float(row['difference']), float(row['low']), float(row['high'])])
     if 'ideal' in summary.columns:
         gain = gain_captured(summary, 'standard CRPS')
         doc['gain_captured'] = {v: {s: float(x) for s, x in gain.loc[v].items()} for v in gain.index}
-    doc['n_cases'] = int(ev.table()[['date', 'lead_time']].drop_duplicates().shape[0])
+    doc.update(n_cases=len(cases), n_dates=int(cases['date'].nunique()), interval_unit=unit)
     return doc
 
 # %% ../nbs/13a_benchmark.ipynb #618b6cc6

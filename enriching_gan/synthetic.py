@@ -22,9 +22,9 @@ from .files import atomic_write, load_npy
 
 # %% auto #0
 __all__ = ['STUDY_GRID', 'STUDY_LAND_FILE', 'ALPS_ARC', 'SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H',
-           'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER', 'STATIC_FILE', 'TRUTH_MEMBER', 'FRESH_FIRST_MEMBER', 'Domain',
-           'spectral_field', 'study_grid', 'study_land', 'make_domain', 'spread_amplitude', 'streamfunction_wind',
-           'SyntheticEnsemble', 'make_synthetic_dataset', 'SyntheticTruth']
+           'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER', 'STATIC_FILE', 'SAMPLE_SETTINGS', 'TRUTH_MEMBER',
+           'FRESH_FIRST_MEMBER', 'Domain', 'spectral_field', 'study_grid', 'study_land', 'make_domain',
+           'spread_amplitude', 'streamfunction_wind', 'SyntheticEnsemble', 'make_synthetic_dataset', 'SyntheticTruth']
 
 # %% ../nbs/07_synthetic.ipynb #76dc8eab
 @dataclass
@@ -235,6 +235,20 @@ class SyntheticEnsemble:
 
 # %% ../nbs/07_synthetic.ipynb #1b65b8ea
 STATIC_FILE = 'static.npy'   # orography (m) and land mask (0/1) of the domain, (2, H, W)
+SAMPLE_SETTINGS = ('size', 'seed', 'var_names', 'lead_times')   # what a sample depends on beyond its name
+
+
+def _check_reusable(out: Path, settings: dict) -> None:
+    "Refuse a directory whose samples were made with other `SAMPLE_SETTINGS` (their names would collide)."
+    path = out / 'synthetic.yaml'
+    if path.is_file():
+        old = yaml.safe_load(path.read_text())
+        differ = [f'{k} {old.get(k)} there, {settings[k]} now' for k in SAMPLE_SETTINGS if old.get(k) != settings[k]]
+        if differ: raise DataError(f'{out} holds a synthetic data set of other settings ({"; ".join(differ)}), whose '
+                                   'samples would be taken for the new ones: give another directory, or delete it')
+    elif any(out.glob('*.npy')):
+        raise DataError(f'{out} holds samples but no synthetic.yaml, so they are not known to be of these settings: '
+                        'give another directory, or delete it')
 
 
 def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_times=LEAD_TIMES, size: int = 256,
@@ -246,6 +260,10 @@ def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_
     n_vars = len(var_names)
     if tuple(var_names) != stored_variables(n_vars) or n_vars > len(SYNTHETIC_VARIABLES):
         raise DataError(f'var_names must be the first variables of {SYNTHETIC_VARIABLES}, got {tuple(var_names)}')
+    settings = dict(size=size, seed=seed, n_dates=n_dates, n_members=n_members, lead_times=list(lead_times),
+                    var_names=list(var_names), start_date=start_date, date_step_days=date_step_days)
+    _check_reusable(out, settings)
+    atomic_write(out / 'synthetic.yaml', lambda f: yaml.safe_dump(settings, f), text=True)
     gen = SyntheticEnsemble(size, seed)
     dates = pd.date_range(start_date, periods=n_dates, freq=f'{date_step_days}D').strftime('%Y-%m-%d')
     rows = []
@@ -266,9 +284,6 @@ def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_
     cfg = NormalisationConfig(stat_folder='stats', stat_version='rr', per_pixel=per_pixel)
     atomic_write(out / 'dataset_handler_config.yaml', lambda f: yaml.safe_dump(cfg.to_dict(), f, sort_keys=False),
                  text=True)
-    settings = dict(size=size, seed=seed, n_dates=n_dates, n_members=n_members, lead_times=list(lead_times),
-                    var_names=list(var_names), start_date=start_date, date_step_days=date_step_days)
-    atomic_write(out / 'synthetic.yaml', lambda f: yaml.safe_dump(settings, f), text=True)
     compute_statistics(out, cfg, progress=False)
     return out
 
