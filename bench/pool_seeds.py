@@ -6,7 +6,10 @@ One seed of `bench/quality.py` scores 18 cases (6 dates, 3 lead times; 12 cases 
 script pools the cases of all runs and gives, per variable, with 95 % intervals from resampling the evaluation dates
 of each run with their lead times (the lead times of a date share its weather, so they are not independent): n − 1
 of each run's n dates, drawn with replacement, the rescaled bootstrap of stratified samples, whose variance for a mean
-is the unbiased one (resampling all n would shrink it by (n − 1)/n), as `bench/quality.py` does for one run:
+is the unbiased one (resampling all n would shrink it by (n − 1)/n); each interval is the estimate ± Student's t
+quantile, of as many degrees of freedom as dates less runs, times the standard deviation of its resampled values
+(`enriching_gan.benchmark.t_interval`: the percentiles of so few dates cover less than 95 %), as `bench/quality.py`
+does for one run:
 - each set's fair CRPS relative to the raw 16's and its share of the ideal set's standard-CRPS gain, (raw 16 − set) /
   (raw 16 − ideal), each a ratio of means over the pooled cases (so seeds with a larger gain weigh more than in the
   mean of the seeds' shares);
@@ -28,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from enriching_gan.benchmark import date_block_draws, goals_met
+from enriching_gan.benchmark import date_block_draws, goals_met, t_interval
 from enriching_gan.files import InputError
 
 CEILING = 'ideal_given_real'
@@ -55,6 +58,10 @@ def documents(runs: list[Path]) -> list[dict]:
     for run, doc in zip(runs[1:], docs[1:]):
         if protocol(doc) != protocol(docs[0]):
             raise SystemExit(f'{run} was made with another protocol than {runs[0]}: pool runs of one protocol')
+        if doc.get('lead_times') != docs[0].get('lead_times'):
+            raise SystemExit(f"{run} scored the lead times {doc.get('lead_times')}, {runs[0]} "
+                             f"{docs[0].get('lead_times')} (None: not recorded; running bench/quality.py again on a run "
+                             'with its arguments records them): pool runs of the same lead times')
     return docs
 
 
@@ -93,9 +100,9 @@ def pooled_statistics(wide: pd.DataFrame, variable: str, draws: np.ndarray) -> d
     return out
 
 
-def formatted(estimate: float, resampled: np.ndarray, digits: int) -> str:
-    "The estimate with its 95 % interval."
-    low, high = np.quantile(resampled, [0.025, 0.975])
+def formatted(estimate: float, resampled: np.ndarray, digits: int, df: int) -> str:
+    "The estimate with its 95 % interval (`t_interval`, `df` degrees of freedom)."
+    low, high = t_interval(estimate, resampled, df)
     return f'{estimate:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]'
 
 
@@ -125,12 +132,14 @@ def main():
     try: draws = date_block_draws(wide.index, args.n_boot, np.random.default_rng(args.seed), stratum='run')
     except InputError as e: raise SystemExit(f'pool_seeds.py: {e}')
     n_dates = wide.index.droplevel('lead_time').nunique()
-    print(f'{len(wide)} cases ({n_dates} dates) of {len(runs)} runs; 95 % intervals from {args.n_boot} resamples of '
-          f'the dates within each run (n − 1 of n); ceiling: {CEILING}; CRPS in m/s (u, v) and K (t2m)')
+    df = n_dates - len(runs)
+    print(f'{len(wide)} cases ({n_dates} dates) of {len(runs)} runs; 95 % intervals: t of {df} degrees of freedom '
+          f'times the standard deviation over {args.n_boot} resamples of the dates within each run (n − 1 of n); '
+          f'ceiling: {CEILING}; CRPS in m/s (u, v) and K (t2m)')
     for variable in VARIABLES:
         stats = pooled_statistics(wide, variable, draws)
         names = [n for n in LEADING_SETS if n in stats] + sorted(set(stats) - set(LEADING_SETS))
-        table = pd.DataFrame({name: {k: formatted(*v, DIGITS[k]) for k, v in stats[name].items()}
+        table = pd.DataFrame({name: {k: formatted(*v, DIGITS[k], df) for k, v in stats[name].items()}
                               for name in names}).T
         print(f'\n{variable}\n{table.to_string(na_rep="")}')
     print(f'\n(run, variable) pairs meeting each goal:\n{goal_counts(docs).to_string(na_rep="")}')

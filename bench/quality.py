@@ -9,8 +9,9 @@ a large reference. It writes DIR/quality.json ({variable: {set: {score: value}}}
 the evaluation's metrics and report, and prints the headline table.
 
 By default 6 dates of 3 lead times (3, 24, 45 h) are scored, 18 cases, and the 95 % intervals resample the dates with
-their lead times (which share a date's weather): 12 cases of 3 dates and 4 lead times before 2026-12-03, whose
-intervals resampled the cases one by one. A run directory made with other lead times or another seed is refused.
+their lead times (which share a date's weather), with Student's t quantile of 5 degrees of freedom. The runs of
+bench/RESULTS.md before 2026-12-03 scored 12 cases (`--evaluate_dates 3 --lead_times 3 12 24 45`), with intervals
+from resampling the cases one by one. A run directory made with other lead times or another seed is refused.
 
 The default method inverts the members with 100 L-BFGS steps from the latent mean, the last 50 with the spread term
 relative to each ensemble's spread (`--optimizer lbfgs --invstep 100 --relative_spread 0.5`, the benchmark's
@@ -39,7 +40,7 @@ import time
 from pathlib import Path
 
 from enriching_gan.benchmark import gains_table, interval_table, split_dates
-from enriching_gan.data import read_labels
+from enriching_gan.data import DataError, read_labels
 from enriching_gan.files import InputError
 from enriching_gan.inversion import OPTIMIZERS
 from enriching_gan.pipeline import BENCHMARK_VARIANTS, BenchmarkProtocol, headline_table, run_benchmark
@@ -85,20 +86,26 @@ def main():
                                  tune_steps=args.tune_steps, n_samples=args.n_samples, truths=args.truths,
                                  reference_members=args.reference_members, variants=args.variants, encoder=args.encoder)
     n_dates = args.tune_dates + args.evaluate_dates
-    data = make_synthetic_dataset(out / 'data', n_dates, 16, args.lead_times, size=32, seed=args.seed,
-                                  start_date='2024-03-04', date_step_days=5, progress=False)
+    try: data = make_synthetic_dataset(out / 'data', n_dates, 16, args.lead_times, size=32, seed=args.seed,
+                                       start_date='2024-03-04', date_step_days=5, progress=False)
+    except DataError as e:
+        raise InputError(f'{out} is a run of another seed or other lead times: give another --out, or delete the whole '
+                         'run directory (its codes and members are named by lead-time index too, not only its data); '
+                         'a run made before 2026-12-03 resumes with --evaluate_dates 3 --lead_times 3 12 24 45. '
+                         f'({e})') from None
     split = split_dates(read_labels(data / 'labels.csv')['Date'].unique(), args.tune_dates, args.evaluate_dates)
     title = (f'Enrichment benchmark, weather seed {args.seed}: quality generator, tuned on {args.tune_dates} dates, '
              f'evaluated on {args.evaluate_dates} others, 16 -> {args.n_samples} members')
     doc, _, paths = run_benchmark(generator / 'generator.pt', data, generator / 'stats', split, out, protocol,
                                   args.device, title, flow_dir=args.flow or None)
-    doc['total_seconds'] = round(time.time() - t0, 1)
+    doc.update(lead_times=list(args.lead_times), total_seconds=round(time.time() - t0, 1))
     (out / 'quality.json').write_text(json.dumps(doc, indent=1))
     flow = ['flow', 'flow_with_real'] if args.flow else []
     sets = ['real', 'reconstruction', 'enriched', *args.variants, *flow, 'dressing', 'ideal_given_real', 'ideal']
     print(headline_table(doc, sets).round(4).to_string())
     print('\nshare of the available gain captured:\n' + gains_table(doc).round(3).to_string())
-    print(f'\nset minus real 16, mean [95 % interval, resampling the {doc["n_dates"]} dates]:\n'
+    resampled = f'the {doc["n_dates"]} dates' if doc['interval_unit'] == 'date' else 'the cases of the one date'
+    print(f'\nset minus real 16, mean [95 % interval, resampling {resampled}]:\n'
           + interval_table(doc, ('crps_std', 'q01_error', 'q99_error', 'brier_q90', 'variogram_score')).to_string())
     print(f'\nseconds to make each set in this run: {doc["seconds"]}')
     print(f'\n{doc["n_cases"]} evaluation cases in {doc["total_seconds"]:.0f} s; {out / "quality.json"}, '

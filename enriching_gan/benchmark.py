@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 
 from .files import InputError
 from .metrics import crps_many
@@ -17,7 +18,7 @@ from .perturbation import centre_by_source
 
 # %% auto #0
 __all__ = ['SPLITS', 'DRESSING_GRID', 'SCORE_KEYS', 'GAIN_SCORES', 'GOALS', 'AGAINST_DRESSING', 'RECONSTRUCTION_GOAL',
-           'split_dates', 'dressing_members', 'fit_dressing', 'ideal_given_real', 'date_block_draws',
+           'split_dates', 'dressing_members', 'fit_dressing', 'ideal_given_real', 'date_block_draws', 't_interval',
            'paired_bootstrap', 'gain_captured', 'quality_summary', 'gains_table', 'interval_table', 'relative_score',
            'goals_met']
 
@@ -84,12 +85,15 @@ def ideal_given_real(fresh: np.ndarray, true_mean: np.ndarray, real: np.ndarray)
 # %% ../nbs/13a_benchmark.ipynb #002d8893
 def date_block_draws(index: pd.MultiIndex, n_boot: int, rng: np.random.Generator, stratum: str | None = None
                      ) -> np.ndarray:
-    """(n_boot, m) positions in `index` (levels `date`, `lead_time` and `stratum`, if given) that resample whole
-    dates: n − 1 of the n dates (of each stratum, e.g. each run) drawn with replacement, each bringing all its rows."""
+    """Positions in `index` (a level `date`, and `stratum` if given), one row of (n − 1) × rows-per-date of them per
+    resample (`n_boot` rows), that resample whole dates: n − 1 of the n dates (of each stratum, e.g. each run) drawn
+    with replacement, each bringing all its rows."""
     levels = [stratum, 'date'] if stratum else ['date']
     blocks = pd.Series(np.arange(len(index)), index=index).groupby(level=levels).apply(np.array)
-    if len({len(rows) for rows in blocks}) > 1:
-        raise InputError('the dates hold different numbers of cases: resampling dates needs as many lead times on each')
+    sizes = blocks.map(len)
+    if sizes.nunique() > 1:
+        raise InputError(f'the dates hold different numbers of cases ({sizes.to_dict()}): resampling dates needs as '
+                         'many lead times on each')
     strata = [blocks.loc[s] for s in blocks.index.unique(level=stratum)] if stratum else [blocks]
     if min(len(dates) for dates in strata) < 2:
         raise InputError(f'resampling dates needs at least 2 dates{" in each " + stratum if stratum else ""}')
@@ -98,23 +102,30 @@ def date_block_draws(index: pd.MultiIndex, n_boot: int, rng: np.random.Generator
                      for _ in range(n_boot)])
 
 
+def t_interval(estimate: float, resampled: np.ndarray, df: int, level: float = 0.95) -> tuple[float, float]:
+    """`estimate` ± Student's t quantile of `df` degrees of freedom times the standard deviation of its `resampled`
+    values: an interval that keeps its `level` with few resampled units, where the bootstrap's percentiles do not."""
+    half = stats.t.ppf((1 + level) / 2, df) * np.std(resampled, ddof=1)
+    return estimate - half, estimate + half
+
+
 def paired_bootstrap(table: pd.DataFrame, baseline: str = 'real', n_boot: int = 2000, level: float = 0.95,
                      seed: int = 0, by: str = 'date') -> pd.DataFrame:
-    """Mean and `level` interval of (set − `baseline`) per (variable, score, set), resampling whole dates
-    (`date_block_draws`) or, `by='case'`, single cases; `table` is the long form of `Evaluation.table` (columns date,
-    lead_time, set, variable, score, value)."""
+    """Mean and `level` interval (`t_interval`) of (set − `baseline`) per (variable, score, set), resampling whole
+    dates (`date_block_draws`; n − 1 degrees of freedom for n dates) or, `by='case'`, single cases (a table of one
+    date); `table` is the long form of `Evaluation.table` (columns date, lead_time, set, variable, score, value)."""
     wide = table.pivot_table(index=['date', 'lead_time'], columns=['variable', 'score', 'set'], values='value')
     rng = np.random.default_rng(seed)
-    if by == 'date': draws = date_block_draws(wide.index, n_boot, rng)
-    elif by == 'case': draws = rng.integers(0, len(wide), (n_boot, len(wide)))
+    if by == 'date':
+        draws, df = date_block_draws(wide.index, n_boot, rng), wide.index.get_level_values('date').nunique() - 1
+    elif by == 'case': draws, df = rng.integers(0, len(wide), (n_boot, len(wide))), len(wide) - 1
     else: raise InputError(f"by={by!r}: resample by 'date' or by 'case'")
     rows = []
     for variable, score, name in wide.columns:
         if name == baseline or (variable, score, baseline) not in wide.columns: continue
         diff = (wide[variable, score, name] - wide[variable, score, baseline]).to_numpy()
         if np.isnan(diff).any(): continue
-        means = diff[draws].mean(1)
-        lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+        lo, hi = t_interval(diff.mean(), diff[draws].mean(1), df, level)
         rows.append(dict(variable=variable, score=score, set=name, difference=diff.mean(), low=lo, high=hi))
     return pd.DataFrame(rows).set_index(['variable', 'score', 'set'])
 
@@ -150,9 +161,10 @@ def quality_summary(ev, n_boot: int = 2000, seed: int = 0) -> dict:
     long = summary.stack().rename('value').to_frame()
     long.index.names = ['variable', 'score', 'set']
     doc = _nested(long, lambda row: float(row['value']))
-    cases = ev.table()[['date', 'lead_time']].drop_duplicates()
+    table = ev.table()
+    cases = table[['date', 'lead_time']].drop_duplicates()
     unit = 'date' if cases['date'].nunique() > 1 else 'case'
-    doc['intervals'] = _nested(paired_bootstrap(ev.table(), n_boot=n_boot, seed=seed, by=unit),
+    doc['intervals'] = _nested(paired_bootstrap(table, n_boot=n_boot, seed=seed, by=unit),
                                lambda row: [float(row['difference']), float(row['low']), float(row['high'])])
     if 'ideal' in summary.columns:
         gain = gain_captured(summary, 'standard CRPS')

@@ -780,7 +780,8 @@ class BenchmarkProtocol(Settings):
     reference_members: int = option(256, 'members of the reference of each case (quantiles, spread, spectra)', ge=2)
     variants: list[str] = option(['direct', 'fresh_noise', 'shared_pca'], 'options of the method scored beside the '
                                  'default (enriched)', choices=tuple(BENCHMARK_VARIANTS)[1:])
-    n_boot: int = option(2000, 'bootstrap resamples of the evaluation dates', ge=100)
+    n_boot: int = option(2000, 'bootstrap resamples of the evaluation dates (of the cases, with one date)',
+                         ge=100)
     seed: int = option(0, 'random seed of the perturbations, the baseline and the bootstrap')
     encoder: str | None = option(None, 'encoder of the generator (`enriching-gan train-encoder`), for the variants '
                                  'whose inversion starts from its codes')

@@ -239,16 +239,17 @@ SAMPLE_SETTINGS = ('size', 'seed', 'var_names', 'lead_times')   # what a sample 
 
 
 def _check_reusable(out: Path, settings: dict) -> None:
-    "Refuse a directory whose samples were made with other `SAMPLE_SETTINGS` (their names would collide)."
+    "Refuse a directory holding samples made with other `SAMPLE_SETTINGS` (their names would collide)."
+    if not any(out.glob('*_lt*_m*.npy')): return
     path = out / 'synthetic.yaml'
-    if path.is_file():
-        old = yaml.safe_load(path.read_text())
-        differ = [f'{k} {old.get(k)} there, {settings[k]} now' for k in SAMPLE_SETTINGS if old.get(k) != settings[k]]
-        if differ: raise DataError(f'{out} holds a synthetic data set of other settings ({"; ".join(differ)}), whose '
-                                   'samples would be taken for the new ones: give another directory, or delete it')
-    elif any(out.glob('*.npy')):
-        raise DataError(f'{out} holds samples but no synthetic.yaml, so they are not known to be of these settings: '
-                        'give another directory, or delete it')
+    if not path.is_file():
+        raise DataError(f'{out} holds samples but no synthetic.yaml (another data set, or one whose writing was '
+                        'interrupted before 2026-12-03), so they are not known to be of these settings: give another '
+                        'directory, or delete it')
+    old = yaml.safe_load(path.read_text())
+    differ = [f'{k} {old.get(k)} there, {settings[k]} now' for k in SAMPLE_SETTINGS if old.get(k) != settings[k]]
+    if differ: raise DataError(f'{out} holds a synthetic data set of other settings ({"; ".join(differ)}), whose '
+                               'samples would be taken for the new ones: give another directory, or delete it')
 
 
 def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_times=LEAD_TIMES, size: int = 256,
@@ -262,10 +263,10 @@ def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_
         raise DataError(f'var_names must be the first variables of {SYNTHETIC_VARIABLES}, got {tuple(var_names)}')
     settings = dict(size=size, seed=seed, n_dates=n_dates, n_members=n_members, lead_times=list(lead_times),
                     var_names=list(var_names), start_date=start_date, date_step_days=date_step_days)
+    dates = pd.date_range(start_date, periods=n_dates, freq=f'{date_step_days}D').strftime('%Y-%m-%d')
     _check_reusable(out, settings)
     atomic_write(out / 'synthetic.yaml', lambda f: yaml.safe_dump(settings, f), text=True)
     gen = SyntheticEnsemble(size, seed)
-    dates = pd.date_range(start_date, periods=n_dates, freq=f'{date_step_days}D').strftime('%Y-%m-%d')
     rows = []
     jobs = [(d, i, lt, m) for d in dates for i, lt in enumerate(lead_times) for m in range(n_members)]
     for date, lt_index, lt, m in tqdm(jobs, desc='synthetic samples', disable=not progress):
