@@ -60,8 +60,12 @@ def documents(runs: list[Path]) -> list[dict]:
             raise SystemExit(f'{run} was made with another protocol than {runs[0]}: pool runs of one protocol')
         if doc.get('lead_times') != docs[0].get('lead_times'):
             raise SystemExit(f"{run} scored the lead times {doc.get('lead_times')}, {runs[0]} "
-                             f"{docs[0].get('lead_times')} (None: not recorded; running bench/quality.py again on a run "
-                             'with its arguments records them): pool runs of the same lead times')
+                             f"{docs[0].get('lead_times')} (None: not recorded; running bench/quality.py again on a "
+                             'run with its arguments records them): pool runs of the same lead times')
+        if len(doc['split']['evaluate']) != len(docs[0]['split']['evaluate']):
+            raise SystemExit(f"{run} scored {len(doc['split']['evaluate'])} dates, {runs[0]} "
+                             f"{len(docs[0]['split']['evaluate'])}: pool runs of as many dates (each run's dates are "
+                             'resampled alone, so the intervals assume runs of one design)')
     return docs
 
 

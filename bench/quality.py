@@ -10,8 +10,8 @@ the evaluation's metrics and report, and prints the headline table.
 
 By default 6 dates of 3 lead times (3, 24, 45 h) are scored, 18 cases, and the 95 % intervals resample the dates with
 their lead times (which share a date's weather), with Student's t quantile of 5 degrees of freedom. The runs of
-bench/RESULTS.md before 2026-12-03 scored 12 cases (`--evaluate_dates 3 --lead_times 3 12 24 45`), with intervals
-from resampling the cases one by one. A run directory made with other lead times or another seed is refused.
+bench/RESULTS.md up to seed 17 scored 12 cases (`--evaluate_dates 3 --lead_times 3 12 24 45`), with intervals from
+resampling the cases one by one. A run directory made with other lead times or another seed is refused.
 
 The default method inverts the members with 100 L-BFGS steps from the latent mean, the last 50 with the spread term
 relative to each ensemble's spread (`--optimizer lbfgs --invstep 100 --relative_spread 0.5`, the benchmark's
@@ -40,11 +40,11 @@ import time
 from pathlib import Path
 
 from enriching_gan.benchmark import gains_table, interval_table, split_dates
-from enriching_gan.data import DataError, read_labels
+from enriching_gan.data import read_labels
 from enriching_gan.files import InputError
 from enriching_gan.inversion import OPTIMIZERS
 from enriching_gan.pipeline import BENCHMARK_VARIANTS, BenchmarkProtocol, headline_table, run_benchmark
-from enriching_gan.synthetic import make_synthetic_dataset
+from enriching_gan.synthetic import SyntheticMismatch, make_synthetic_dataset
 
 GENERATOR = Path(__file__).resolve().parent / 'quality_generator'
 FLOW = Path(__file__).resolve().parent / 'quality_flow'
@@ -88,11 +88,11 @@ def main():
     n_dates = args.tune_dates + args.evaluate_dates
     try: data = make_synthetic_dataset(out / 'data', n_dates, 16, args.lead_times, size=32, seed=args.seed,
                                        start_date='2024-03-04', date_step_days=5, progress=False)
-    except DataError as e:
+    except SyntheticMismatch as e:
         raise InputError(f'{out} is a run of another seed or other lead times: give another --out, or delete the whole '
                          'run directory (its codes and members are named by lead-time index too, not only its data); '
-                         'a run made before 2026-12-03 resumes with --evaluate_dates 3 --lead_times 3 12 24 45. '
-                         f'({e})') from None
+                         'a run of the former default, 12 cases, resumes with --evaluate_dates 3 --lead_times 3 12 24 '
+                         f'45. ({e})') from None
     split = split_dates(read_labels(data / 'labels.csv')['Date'].unique(), args.tune_dates, args.evaluate_dates)
     title = (f'Enrichment benchmark, weather seed {args.seed}: quality generator, tuned on {args.tune_dates} dates, '
              f'evaluated on {args.evaluate_dates} others, 16 -> {args.n_samples} members')

@@ -112,14 +112,16 @@ def t_interval(estimate: float, resampled: np.ndarray, df: int, level: float = 0
 def paired_bootstrap(table: pd.DataFrame, baseline: str = 'real', n_boot: int = 2000, level: float = 0.95,
                      seed: int = 0, by: str = 'date') -> pd.DataFrame:
     """Mean and `level` interval (`t_interval`) of (set − `baseline`) per (variable, score, set), resampling whole
-    dates (`date_block_draws`; n − 1 degrees of freedom for n dates) or, `by='case'`, single cases (a table of one
-    date); `table` is the long form of `Evaluation.table` (columns date, lead_time, set, variable, score, value)."""
+    dates (`date_block_draws`; n − 1 degrees of freedom for n dates) or, `by='case'`, single cases, n − 1 of n (a
+    table of one date); `table` is the long form of `Evaluation.table` (columns date, lead_time, set, variable, score,
+    value)."""
     wide = table.pivot_table(index=['date', 'lead_time'], columns=['variable', 'score', 'set'], values='value')
     rng = np.random.default_rng(seed)
     if by == 'date':
         draws, df = date_block_draws(wide.index, n_boot, rng), wide.index.get_level_values('date').nunique() - 1
-    elif by == 'case': draws, df = rng.integers(0, len(wide), (n_boot, len(wide))), len(wide) - 1
-    else: raise InputError(f"by={by!r}: resample by 'date' or by 'case'")
+    elif by != 'case': raise InputError(f"by={by!r}: resample by 'date' or by 'case'")
+    elif len(wide) < 2: raise InputError('an interval needs at least 2 cases: evaluate more dates or lead times')
+    else: draws, df = rng.integers(0, len(wide), (n_boot, len(wide) - 1)), len(wide) - 1
     rows = []
     for variable, score, name in wide.columns:
         if name == baseline or (variable, score, baseline) not in wide.columns: continue

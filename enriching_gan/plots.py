@@ -365,12 +365,12 @@ def _benchmark_html(doc: dict) -> list[str]:
     "The benchmark's part of a report: against the real 16 with intervals, and the gain captured."
     n = doc.get('n_cases', '?')
     resampled = {'date': f'the {doc.get("n_dates", "?")} dates resampled, each with its lead times',
-                 'case': 'the cases of the one date resampled: not an interval over weather'
+                 'case': 'the cases of the one date resampled (not an interval over weather)'
                  }.get(doc.get('interval_unit'), 'the cases resampled')
     return ['<h2>Benchmark: each set against the real 16</h2>',
             f'<p>{n} evaluation cases, none of them used for training or tuning. Each cell is the mean over cases of '
-            'the set\'s score minus that of the 16 real members, with its 95 % paired bootstrap interval '
-            f'({resampled}); lower is better for every score but the spread-skill ratio.</p>',
+            'the set\'s score minus that of the 16 real members, with its 95 % paired t interval, its standard error '
+            f'from {resampled}; lower is better for every score but the spread-skill ratio.</p>',
             interval_table(doc).to_html(na_rep=''),
             '<h2>Share of the available gain captured</h2>',
             '<p>(real − set) / (real − ideal): 0 is no better than the 16 real members, 1 as good as fresh members '

@@ -24,7 +24,8 @@ from .files import atomic_write, load_npy
 __all__ = ['STUDY_GRID', 'STUDY_LAND_FILE', 'ALPS_ARC', 'SYNTHETIC_VARIABLES', 'LEAD_TIMES', 'SPREAD', 'SPREAD_TIMESCALE_H',
            'T_CORR_V', 'T_CORR_U', 'GRAND_FIRST_MEMBER', 'STATIC_FILE', 'SAMPLE_SETTINGS', 'TRUTH_MEMBER',
            'FRESH_FIRST_MEMBER', 'Domain', 'spectral_field', 'study_grid', 'study_land', 'make_domain',
-           'spread_amplitude', 'streamfunction_wind', 'SyntheticEnsemble', 'make_synthetic_dataset', 'SyntheticTruth']
+           'spread_amplitude', 'streamfunction_wind', 'SyntheticEnsemble', 'SyntheticMismatch',
+           'make_synthetic_dataset', 'SyntheticTruth']
 
 # %% ../nbs/07_synthetic.ipynb #76dc8eab
 @dataclass
@@ -238,18 +239,23 @@ STATIC_FILE = 'static.npy'   # orography (m) and land mask (0/1) of the domain, 
 SAMPLE_SETTINGS = ('size', 'seed', 'var_names', 'lead_times')   # what a sample depends on beyond its name
 
 
+class SyntheticMismatch(DataError):
+    "A directory holds synthetic samples that are not known to be of the settings asked for."
+
+
 def _check_reusable(out: Path, settings: dict) -> None:
     "Refuse a directory holding samples made with other `SAMPLE_SETTINGS` (their names would collide)."
     if not any(out.glob('*_lt*_m*.npy')): return
     path = out / 'synthetic.yaml'
     if not path.is_file():
-        raise DataError(f'{out} holds samples but no synthetic.yaml (another data set, or one whose writing was '
-                        'interrupted before 2026-12-03), so they are not known to be of these settings: give another '
-                        'directory, or delete it')
+        raise SyntheticMismatch(f'{out} holds samples but no synthetic.yaml (another data set, or one whose writing '
+                                'was interrupted before 2026-12-03), so they are not known to be of these settings: '
+                                'give another directory, or delete it')
     old = yaml.safe_load(path.read_text())
     differ = [f'{k} {old.get(k)} there, {settings[k]} now' for k in SAMPLE_SETTINGS if old.get(k) != settings[k]]
-    if differ: raise DataError(f'{out} holds a synthetic data set of other settings ({"; ".join(differ)}), whose '
-                               'samples would be taken for the new ones: give another directory, or delete it')
+    if differ: raise SyntheticMismatch(f'{out} holds a synthetic data set of other settings ({"; ".join(differ)}), '
+                                       'whose samples would be taken for the new ones: give another directory, or '
+                                       'delete it')
 
 
 def make_synthetic_dataset(out_dir, n_dates: int = 8, n_members: int = 16, lead_times=LEAD_TIMES, size: int = 256,
