@@ -248,9 +248,9 @@ def _check_reusable(out: Path, settings: dict) -> None:
     if not any(out.glob('*_lt*_m*.npy')): return
     path = out / 'synthetic.yaml'
     if not path.is_file():
-        raise SyntheticMismatch(f'{out} holds samples but no synthetic.yaml (another data set, or one whose writing '
-                                'was interrupted before 2026-12-03), so they are not known to be of these settings: '
-                                'give another directory, or delete it')
+        raise SyntheticMismatch(f'{out} holds samples but no synthetic.yaml (another data set, or one interrupted '
+                                'under an older version, which wrote it last), so they are not known to be of these '
+                                'settings: give another directory, or delete it')
     old = yaml.safe_load(path.read_text())
     differ = [f'{k} {old.get(k)} there, {settings[k]} now' for k in SAMPLE_SETTINGS if old.get(k) != settings[k]]
     if differ: raise SyntheticMismatch(f'{out} holds a synthetic data set of other settings ({"; ".join(differ)}), '
