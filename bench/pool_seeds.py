@@ -1,7 +1,7 @@
 """The benchmark's goals over several weather seeds at once, and each set against the ceiling of independent draws.
 
-One seed of `bench/quality.py` scores 18 cases (6 dates, 3 lead times; 12 cases of 3 dates and 4 lead times before
-2026-12-03), too few to decide a goal set at a fraction of a percent. For finished runs made with the same protocol
+One seed of `bench/quality.py` scores 18 cases (6 dates, 3 lead times; the runs of bench/RESULTS.md up to seed 17,
+12 cases of 3 dates and 4 lead times), too few to decide a goal set at a fraction of a percent. For finished runs made with the same protocol
 (directories with `quality.json` and `evaluation/metrics.csv`, every set's scores on every evaluation case), this
 script pools the cases of all runs and gives, per variable, with 95 % intervals from resampling the evaluation dates
 of each run with their lead times (the lead times of a date share its weather, so they are not independent): n − 1
