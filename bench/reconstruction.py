@@ -2,14 +2,17 @@
 reconstruction fair CRPS within 10 % of the real members'.
 
 Each generator (a checkpoint file, or every checkpoint of a training run's directory, `--steps` to pick some) inverts
-the 16 members of the last `--scored-dates` dates (all four lead times) of held-out synthetic weather (`--weather-seed`,
-default 1, the data of `bench/inversion.py --compare-starts`; `--weather-start` and `--date-step-days` place its
-dates, e.g. on the generator's training dates), `--invstep` steps from the latent mean with the default inversion
-settings of `enriching-gan invert` (`--loss`: its pixel loss; `--optimizer`: adam or lbfgs; `--relative-spread`).
+the 16 members of the last `--scored-dates` dates (at `--lead-times`, of the data's 3, 12, 24 and 45 h) of held-out
+synthetic weather (`--weather-seed`, default 1, the data of `bench/inversion.py --compare-starts`; `--weather-start`
+and `--date-step-days` place its dates, e.g. on the generator's training dates), `--invstep` steps from the latent
+mean with the default inversion settings of `enriching-gan invert` (`--loss`: its pixel loss; `--optimizer`: adam or
+lbfgs; `--relative-spread`).
 Scores per variable: MAE against the real members (physical units), and the fair CRPS of the 16 reconstructions and
 of the 16 real members against `--truths` verifying fields of the synthetic truth; the excess is reconstruction /
-real − 1, with a 95 % bootstrap interval over the cases; with several generators, each one's excess minus the
-first one's, with a paired interval (the same cases resampled for both). Three ratios say what the error is made of:
+real − 1, with a 95 % interval over the dates (the lead times of a date share its weather, so whole dates are
+resampled, n − 1 of n, and the interval is the excess ± Student's t of n − 1 degrees of freedom times the resampled
+excesses' sd: `enriching_gan.benchmark.t_interval`); with several generators, each one's excess minus the first
+one's, with a paired interval (the same dates resampled for both). Three ratios say what the error is made of:
 `common_error` (the mean over points of |the 16 members' mean error| over their MAE: about 1/√16 = 0.25 for errors
 independent from member to member, 1 for an error shared by all), `common_error_power` (the power of that mean error
 over the power of the members' mean field, at wavelengths of 8 grid lengths or more and at shorter ones: which scales
@@ -20,6 +23,7 @@ held-out data are normalised with the statistics of the first generator, so give
     python bench/reconstruction.py --out DIR [--generators CKPT_OR_RUN_DIR ...] [--steps 1500 3000]
                                    [--invstep 300] [--loss mae] [--optimizer lbfgs] [--relative-spread 0.5]
                                    [--weather-seed 1] [--weather-start 2024-03-04] [--date-step-days 5]
+                                   [--scored-dates 4] [--lead-times 3 24 45]
 
 Writes DIR/reconstruction.json.
 """
@@ -30,7 +34,9 @@ from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from enriching_gan.benchmark import date_block_draws, t_interval
 from enriching_gan.data import EnsembleStore, read_labels
 from enriching_gan.encoder import generator_checkpoint
 from enriching_gan.inversion import LOSSES, OPTIMIZERS, InversionConfig
@@ -72,13 +78,21 @@ def excess(per_case: np.ndarray) -> np.ndarray:
     return mean[..., 0] / mean[..., 1] - 1
 
 
-def interval(per_case: np.ndarray, rng: np.random.Generator, first: np.ndarray | None = None,
-             n: int = 2000) -> list[float]:
-    """95 % bootstrap interval over cases (axis 0) of the excess of (cases, 2) pairs (rec, real), or of that excess
-    minus the excess of the `first` generator's pairs on the same cases (paired: the same resampled cases)."""
-    idx = rng.integers(0, len(per_case), (n, len(per_case)))
-    boot = excess(per_case[idx]) - (0 if first is None else excess(first[idx]))
-    return [float(v) for v in np.quantile(boot, [0.025, 0.975])]
+def interval(per_case: np.ndarray, draws: np.ndarray, df: int, first: np.ndarray | None = None) -> list[float]:
+    """95 % t interval over dates of the excess of (cases, 2) pairs (rec, real), or of that excess minus the excess of
+    the `first` generator's pairs on the same cases (paired: the same resampled dates); `draws`: rows of case
+    positions resampling whole dates (`date_block_draws`), `df`: the dates less one."""
+    def excess_of(cases=slice(None)):
+        return excess(per_case[cases]) - (0 if first is None else excess(first[cases]))
+    return [float(v) for v in t_interval(excess_of(), excess_of(draws), df)]
+
+
+def lead_indices(data: Path, hours: list[float]) -> list[int]:
+    "The lead-time indices of the data set `data` at `hours`; exits naming the hours it has when one is missing."
+    index = {h: i for i, h in EnsembleStore(data).lead_hours().items()}
+    missing = [h for h in hours if h not in index]
+    if missing: raise SystemExit(f'--lead-times {missing}: the held-out data has {sorted(index)} h')
+    return [index[h] for h in hours]
 
 
 def band_powers(field: np.ndarray) -> np.ndarray:
@@ -93,10 +107,10 @@ def band_powers(field: np.ndarray) -> np.ndarray:
 
 
 def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTruth, n_truths: int,
-          seed: int) -> tuple[dict, np.ndarray]:
-    """MAE, fair CRPS of reconstruction and real, the excess with its interval, the common part of the error (its share
-    and its power against the members' mean field's, by scale) and the spread ratio per lead time, per variable; and
-    the fair CRPS per case, (cases, V, 2) for (reconstruction, real)."""
+          draws: np.ndarray, df: int) -> tuple[dict, np.ndarray]:
+    """MAE, fair CRPS of reconstruction and real, the excess with its interval (`draws` and `df` as `interval`'s), the
+    common part of the error (its share and its power against the members' mean field's, by scale) and the spread
+    ratio per lead time, per variable; and the fair CRPS per case, (cases, V, 2) for (reconstruction, real)."""
     mae, common, spread, fair = [], [], [], []   # per case: (V,), (V,), (V,), (V, 2) for (reconstruction, real)
     error_power, field_power = 0., 0.            # summed over cases: (V, 2) for (long, short) wavelengths
     for case in cases:
@@ -109,11 +123,11 @@ def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTru
         spread.append(rec.std(0, ddof=1).mean((1, 2)) / real.std(0, ddof=1).mean((1, 2)))
         fair.append(np.stack([crps_many(x, truths)['fair'].mean((0, 2, 3)) for x in (rec, real)], -1))
     mae, common, spread, fair = map(np.array, (mae, common, spread, fair))
-    lead, hours, rng, out = np.array([c[1] for c in cases]), store.lead_hours(), np.random.default_rng(seed), {}
+    lead, hours, out = np.array([c[1] for c in cases]), store.lead_hours(), {}
     for i, v in enumerate(store.var_names):
         rec_f, real_f = fair[:, i].mean(0)
         out[v] = {'mae': float(mae[:, i].mean()), 'crps_fair': float(rec_f), 'crps_fair_real': float(real_f),
-                  'excess': float(excess(fair[:, i])), 'excess_interval': interval(fair[:, i], rng),
+                  'excess': float(excess(fair[:, i])), 'excess_interval': interval(fair[:, i], draws, df),
                   'common_error': float(common[:, i].mean() / mae[:, i].mean()),
                   'common_error_power': dict(zip(('8 cells or longer', 'shorter'),
                                                  map(float, error_power[i] / field_power[i]))),
@@ -121,13 +135,13 @@ def score(store: EnsembleStore, cases: list, inverted: Path, truth: SyntheticTru
     return out, fair
 
 
-def add_difference(scores: dict, var_names: list[str], fair: np.ndarray, first_fair: np.ndarray, seed: int) -> None:
-    """Each variable's excess minus the first generator's, with a paired interval; `fair` and `first_fair`: the fair
-    CRPS per case of both, (cases, V, 2) with the variables `var_names`."""
-    rng = np.random.default_rng(seed)
+def add_difference(scores: dict, var_names: list[str], fair: np.ndarray, first_fair: np.ndarray, draws: np.ndarray,
+                   df: int) -> None:
+    """Each variable's excess minus the first generator's, with a paired interval (`draws` and `df` as `interval`'s);
+    `fair` and `first_fair`: the fair CRPS per case of both, (cases, V, 2) with the variables `var_names`."""
     for i, v in enumerate(var_names):
         scores[v]['excess_minus_first'] = float(excess(fair[:, i]) - excess(first_fair[:, i]))
-        scores[v]['excess_minus_first_interval'] = interval(fair[:, i], rng, first_fair[:, i])
+        scores[v]['excess_minus_first_interval'] = interval(fair[:, i], draws, df, first_fair[:, i])
 
 
 def difference_cell(sc: dict) -> str:
@@ -159,34 +173,43 @@ def main():
                    '2023-01-02 --date-step-days 2)')
     p.add_argument('--date-step-days', type=int, default=5, help='days between the dates of the weather made')
     p.add_argument('--dates', type=int, default=11, help='held-out dates made (as --compare-starts)')
-    p.add_argument('--scored-dates', type=int, default=2, help='the last dates scored, four lead times each')
+    p.add_argument('--scored-dates', type=int, default=4, help='the last dates scored (at least 2: the intervals '
+                   'resample dates; until 2026-12-03 2 dates of four lead times, intervals resampling cases)')
+    p.add_argument('--lead-times', type=float, nargs='+', default=[3, 24, 45],
+                   help="lead times scored, in hours, among the held-out data's 3, 12, 24 and 45")
     p.add_argument('--truths', type=int, default=32, help='verifying fields per case')
     args = p.parse_args()
+    if args.scored_dates < 2: p.error('--scored-dates: at least 2 (the intervals resample dates)')
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     ckpts = checkpoints_of(args.generators, args.steps)
     data = held_out_data(ckpts[0], generator_stats(ckpts[0], args.stats), out, args.weather_seed, args.dates,
                          args.weather_start, args.date_step_days)
     dates = sorted(set(read_labels(data / 'labels.csv')['Date']))[-args.scored_dates:]
+    leads = lead_indices(data, args.lead_times)
 
     continuation = f'_rs{args.relative_spread:g}' if args.relative_spread else ''
 
     def settings(ckpt: Path, i: int) -> InvertSettings:
         "The inversion of the scored dates by the `i`-th generator `ckpt`."
         return InvertSettings(ckpt_dir=str(ckpt), real_data_dir=str(data), stat_dir=str(data / 'stats'),
-                              date_start=dates[0], date_stop=dates[-1], invstep=args.invstep, loss=args.loss,
-                              optimizer=args.optimizer, relative_spread=args.relative_spread, device='cpu',
+                              date_start=dates[0], date_stop=dates[-1], leadtimes=leads, invstep=args.invstep,
+                              loss=args.loss, optimizer=args.optimizer, relative_spread=args.relative_spread,
+                              device='cpu',
                               output_dir=str(out / 'inverted' / f'{ckpt.stem}_{i}_inv{args.invstep}_{args.loss}'
                                                                 f'_{args.optimizer}{continuation}'))
 
     job = prepare(settings(ckpts[0], 0))   # the data and cases, the same for every generator
     truth, results, rows, first_fair = SyntheticTruth(data), {}, [], None
+    draws = date_block_draws(pd.MultiIndex.from_tuples(job.cases, names=['date', 'lead_time']), 2000,
+                             np.random.default_rng(args.weather_seed))    # the same dates resampled for every generator
+    df = len(dates) - 1
     for i, ckpt in enumerate(ckpts):
         label, t0, s = label_of(ckpt, i, results), time.perf_counter(), settings(ckpt, i)
         resumed = Path(s.output_dir).is_dir()              # an inversion left by an earlier run, resumed (or reused)
         invert(s, progress=False)
-        scores, fair = score(job.store, job.cases, Path(s.output_dir), truth, args.truths, args.weather_seed)
+        scores, fair = score(job.store, job.cases, Path(s.output_dir), truth, args.truths, draws, df)
         if first_fair is None: first_fair = fair
-        else: add_difference(scores, job.store.var_names, fair, first_fair, args.weather_seed)
+        else: add_difference(scores, job.store.var_names, fair, first_fair, draws, df)
         results[label] = {'checkpoint': str(ckpt), 'inversion': s.projection_settings(), 'resumed': resumed,
                           'seconds': round(time.perf_counter() - t0), 'variables': scores}
         rows.append({'generator': label, 'invstep': args.invstep, 'loss': args.loss, 'optimizer': args.optimizer,
@@ -200,13 +223,15 @@ def main():
                                                                    for sc in scores.values())})
         print(rows[-1], flush=True)
     summary = {'goal': f'reconstruction fair CRPS at most {GOAL:.0%} above the real members\'', 'cases':
-               len(job.cases), 'dates': dates, 'weather_seed': args.weather_seed, 'weather_start': args.weather_start,
+               len(job.cases), 'dates': dates, 'lead_times': args.lead_times,
+               'interval': f'95 % t interval over the {len(dates)} dates ({df} degrees of freedom)',
+               'weather_seed': args.weather_seed, 'weather_start': args.weather_start,
                'date_step_days': args.date_step_days, 'truths': args.truths,
                'generators': results}
     (out / 'reconstruction.json').write_text(json.dumps(summary, indent=1))
     versus = f'; − first: excess minus that of {next(iter(results))}, paired interval' if len(results) > 1 else ''
     print_table(rows, f'held-out reconstruction, {len(job.cases)} cases of 16 members (excess: fair CRPS over the '
-                      f'real members\', 95 % interval over cases; goal at most +{GOAL:.0%}{versus})')
+                      f'real members\', {summary["interval"]}; goal at most +{GOAL:.0%}{versus})')
 
 
 if __name__ == '__main__':

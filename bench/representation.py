@@ -12,8 +12,8 @@ Four measurements of `--generator` (default: the committed quality generator), w
   largest, and at the largest relative drop of the spectrum).
 - `noise_strengths`: the learnt scale of each layer's noise input (the noise is added to a demodulated convolution's
   output, whose expected variance is 1).
-- `linear_fit`: the least-squares fit of the held-out members that bench/reconstruction.py scores (same weather, same
-  dates) by the `k` leading principal components of the generator's training weather, for each k of `--dimensions`
+- `linear_fit`: the least-squares fit of the held-out members that bench/reconstruction.py scored until 2026-12-03
+  (same weather, its last 2 dates of four lead times; it now scores 4 dates of three by default) by the `k` leading principal components of the generator's training weather, for each k of `--dimensions`
   (default: 100, 200, 400 and the code bound), in the generator's normalisation: MAE per variable in physical units,
   and bench/reconstruction.py's `common_error_power` of the fit (the power of the 16 members' mean error over that of
   their mean field, at 8 grid lengths or more and at shorter ones). A linear fit in as many dimensions as the codes
