@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
+from scipy.special import stdtrit
 
 from .files import InputError
 from .metrics import crps_many
@@ -105,7 +105,7 @@ def date_block_draws(index: pd.MultiIndex, n_boot: int, rng: np.random.Generator
 def t_interval(estimate: float, resampled: np.ndarray, df: int, level: float = 0.95) -> tuple[float, float]:
     """`estimate` ± Student's t quantile of `df` degrees of freedom times the standard deviation of its `resampled`
     values: an interval that keeps its `level` with few resampled units, where the bootstrap's percentiles do not."""
-    half = stats.t.ppf((1 + level) / 2, df) * np.std(resampled, ddof=1)
+    half = stdtrit(df, (1 + level) / 2) * np.std(resampled, ddof=1)
     return estimate - half, estimate + half
 
 

@@ -40,7 +40,6 @@ from .jobs import JobManifest, case_name, load_case, member_seed, run_cases
 from .metrics import Evaluation, evaluate_run
 from .networks import Generator
 from .perturbation import PerturbationConfig, check_codes, enrich_ensembles, inversion_identity
-from .plots import write_report
 from .settings import Settings, SettingsError, field_default, ignored, option
 from .synthetic import LEAD_TIMES, STATIC_FILE, SyntheticTruth, make_synthetic_dataset
 from .train import TrainConfig, train
@@ -595,6 +594,7 @@ def evaluate_and_report(store: EnsembleStore, cases: list, enriched_dir, out_dir
     truth, reference = _truth_and_reference(store, obs_dir, reference_members, truths)
     ev = evaluate_run(store, enriched_dir, cases, inversion_dir, truth, reference, crop, maps, seed)
     paths = ev.save(out_dir)
+    from enriching_gan.plots import write_report      # matplotlib loads only where a report is written
     notes = '' if truth else ('No verifying analyses: only the distribution of the enriched members against the real '
                               'ones is compared.')
     paths['report'] = write_report(ev, Path(out_dir) / 'report.html', title, notes=notes)
@@ -914,6 +914,7 @@ def run_benchmark(ckpt, data_dir, stat_dir, split: dict, out, p: BenchmarkProtoc
     paths = ev.save(out / 'evaluation')
     paths['quality'] = out / 'evaluation' / 'quality.json'
     atomic_write(paths['quality'], lambda f: json.dump(doc, f, indent=1), text=True)
+    from enriching_gan.plots import write_report
     paths['report'] = write_report(ev, out / 'evaluation' / 'report.html', title, benchmark=doc)
     return doc, ev, paths
 
