@@ -1,7 +1,7 @@
 """What bounds a generator's reconstructions (issue 14's missed goal for the `quality` generator): the number of
 directions its W+ codes can move the fields in, or how well it renders the members of a given day?
 
-Four measurements of `--generator` (default: the committed quality generator), written to DIR/representation.json:
+Five measurements of `--generator` (default: the committed quality generator), written to DIR/representation.json:
 
 - `code_dimension`: per W+ code, the style parameters that reach the fields: the input channels of the modulated
   layers it feeds, minus one per demodulated layer (demodulation cancels the scale of a style), at most `style_dim`.
@@ -19,12 +19,17 @@ Four measurements of `--generator` (default: the committed quality generator), w
   their mean field, at 8 grid lengths or more and at shorter ones). A linear fit in as many dimensions as the codes
   have is not a generator (it is the exact L2 projection, where the inversion minimises a smoothed L1 loss plus a
   spread term from the latent mean), but it says whether that many dimensions of the training weather are enough.
+- `sample_spectra`: the radial power spectrum of `--samples` of the generator's own fields (random latents, no
+  truncation, random noise) against that of its training weather, per variable, in four bands of wavelength (8 grid
+  lengths or more, 4 to 8, 2.7 to 4, shorter; rings of the spectrum, its corners left out): each band's share of the
+  power and the generated power over the training weather's. Whether the generator renders each scale with the
+  weather's strength at all, before any inversion.
 
 The training weather is `--training-data` (a data set made with the generator's statistics; default: made again as the
 quality generator's README says, 180 dates of seed 0, in DIR/training/data).
 
     python bench/representation.py --out DIR [--generator CKPT] [--training-data DIR] [--dimensions 100 200 400]
-                                   [--codes 4] [--weather-seed 1] [--weather-start 2024-03-04] [--date-step-days 5]
+                                   [--codes 4] [--samples 512] [--weather-seed 1] [--weather-start 2024-03-04] [--date-step-days 5]
 """
 import argparse
 import json
@@ -36,6 +41,7 @@ import torch
 from enriching_gan.checkpoints import load_checkpoint
 from enriching_gan.data import read_labels
 from enriching_gan.files import InputError
+from enriching_gan.metrics import radial_spectrum
 from enriching_gan.networks import Generator, ModulatedConv2d, StyledConv, latent_rng
 from enriching_gan.pipeline import InvertSettings, prepare
 from _timing import print_table
@@ -128,6 +134,29 @@ def linear_fit(training, held_out, dimensions: list[int]) -> list[dict]:
     return out
 
 
+def wavelength_bands(size: int) -> dict[str, tuple[int, int]]:
+    "Rings of wavenumber (first, last + 1) of the four bands of `sample_spectra`, by wavelength in grid lengths."
+    edges = [1, size // 8 + 1, size // 4 + 1, 3 * size // 8 + 1, size // 2]
+    return dict(zip(('8 cells or longer', '4 to 8 cells', '2.7 to 4 cells', 'shorter'), zip(edges[:-1], edges[1:])))
+
+
+def sample_spectra(g: Generator, training, n_samples: int, seed: int) -> dict:
+    "Per variable and band: the band's share of the power of generated and training fields, and their power ratio."
+    real = np.concatenate([training.store.ensemble(*case, normalised=True) for case in training.cases])
+    torch.manual_seed(seed)                                     # the noise maps
+    z = torch.randn(n_samples, g.style_dim, generator=latent_rng(seed))
+    with torch.no_grad(): fake = torch.cat([g(batch) for batch in z.split(64)]).numpy()
+    out = {}
+    for i, var in enumerate(training.store.var_names):
+        power = {'training': radial_spectrum(real[:, i]), 'generated': radial_spectrum(fake[:, i])}
+        share = {k: p / p[1:].sum() for k, p in power.items()}
+        out[var] = {band: {'training share': float(share['training'][a:b].sum()),
+                           'generated share': float(share['generated'][a:b].sum()),
+                           'power ratio': float(power['generated'][a:b].sum() / power['training'][a:b].sum())}
+                    for band, (a, b) in wavelength_bands(g.size).items()}
+    return out
+
+
 def training_weather(args, gen: Path, stats: Path, out: Path) -> Path:
     "The generator's training weather: `--training-data`, else made again as the quality generator's README says."
     if args.training_data: return Path(args.training_data)
@@ -152,13 +181,14 @@ def parse_args():
     p.add_argument('--dimensions', type=int, nargs='+', default=None,
                    help='numbers of principal components fitted (default: 100 200 400 and the code bound)')
     p.add_argument('--codes', type=int, default=4, help='random codes at which the Jacobian is taken')
+    p.add_argument('--samples', type=int, default=512, help="generated fields whose spectra are compared")
     p.add_argument('--weather-seed', type=int, default=1, help="seed of the held-out weather (bench/reconstruction.py's)")
     p.add_argument('--weather-start', default='2024-03-04', help='first date of the held-out weather made')
     p.add_argument('--date-step-days', type=int, default=5, help='days between its dates')
     p.add_argument('--dates', type=int, default=11, help='held-out dates made (as bench/reconstruction.py)')
     p.add_argument('--scored-dates', type=int, default=2, help='the last dates fitted, four lead times each')
     args = p.parse_args()
-    if args.codes < 1: p.error('--codes must be at least 1')
+    if args.codes < 1 or args.samples < 1: p.error('--codes and --samples must be at least 1')
     if args.dimensions is not None and min(args.dimensions) < 1: p.error('--dimensions must be positive')
     return args
 
@@ -183,8 +213,16 @@ def main():
     stats = generator_stats(gen, args.stats)
     held = held_out_data(gen, stats, out, args.weather_seed, args.dates, args.weather_start, args.date_step_days)
     scored = sorted(set(read_labels(held / 'labels.csv')['Date']))[-args.scored_dates:]
-    fits = linear_fit(job_of(gen, training_weather(args, gen, stats, out)), job_of(gen, held, scored), dimensions)
+    training = job_of(gen, training_weather(args, gen, stats, out))
+    spectra = sample_spectra(g, training, args.samples, seed=0)
+    print_table([{'variable': v, **{band: f"{b['training share']:.3f} / {b['generated share']:.3f} / "
+                                          f"{b['power ratio']:.2f}" for band, b in bands.items()}}
+                 for v, bands in spectra.items()],
+                f'{args.samples} generated fields against the training weather, by wavelength: share of the power, '
+                'training / generated, and generated power over training power')
+    fits = linear_fit(training, job_of(gen, held, scored), dimensions)
     result = {'generator': str(gen), 'code_dimension': bound, 'jacobian': ranks, 'noise_strengths': noise_strengths(g),
+              'sample_spectra': {'samples': args.samples, 'bands': wavelength_bands(g.size), 'variables': spectra},
               'held_out': {'weather_seed': args.weather_seed, 'dates': scored}, 'linear_fit': fits}
     (out / 'representation.json').write_text(json.dumps(result, indent=1))
     names = [k for k in fits[0] if k.endswith('MAE')]
