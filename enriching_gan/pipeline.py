@@ -964,7 +964,7 @@ DEMO_SCALES = {
     'tiny': DemoScale(size=16, n_dates=5, lead_times=[6, 30], train_steps=60, batch_size=4, latent_dim=32, n_mlp=2,
                       channel_max=16, tune_dates=1, invert_dates=1, invstep=40, tune_steps=10, n_samples=24, truths=4,
                       reference_members=32, flow_steps=40, flow_channels=[16, 32], flow_batch=8, minutes=0.5),
-    'cpu': DemoScale(per_pixel=True, flow_steps=1500, minutes=10.),
+    'cpu': DemoScale(n_dates=20, per_pixel=True, invert_dates=6, flow_steps=1500, minutes=14.),
     'quality': DemoScale(n_dates=185, start_date='2023-01-02', date_step_days=2, per_pixel=True, train_steps=6000,
                          batch_size=16, latent_dim=128, channel_max=64, r1=0.05, ema_kimg=2., tune_dates=2,
                          invert_dates=3, truths=32, reference_members=256,
