@@ -54,7 +54,7 @@ __all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'PREDICTIVE_INFLATION',
            'EvaluateSettings', 'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings',
            'synth', 'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate',
            'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'variant_inversion', 'enrich_as_variant',
-           'run_benchmark', 'DemoScale', 'headline_table', 'DemoSettings', 'demo']
+           'run_benchmark', 'DemoScale', 'demo_data', 'headline_table', 'DemoSettings', 'demo']
 
 # %% ../nbs/20_pipeline.ipynb #803cca76
 def _date_problem(name: str, value) -> list[str]:
@@ -978,9 +978,10 @@ DEMO_SCALES = {
 TRAIN_STATS = 'stats_train'   # normalisation statistics of the training dates alone, in the demo's data set
 
 
-def _demo_data(out: Path, sc: DemoScale) -> tuple[Path, dict]:
-    """The synthetic data set, its dates split (train, tune, evaluate) and the normalisation statistics of the
-    training dates (in `data/stats_train`)."""
+def demo_data(out: Path, sc: DemoScale) -> tuple[Path, dict]:
+    """The synthetic data set of a demo scale in `out/data`, its dates split (train, tune, evaluate), the training
+    dates' labels (`train_labels.csv`) and their normalisation statistics (`data/stats_train`), from which nothing of
+    the later dates is learnt."""
     data = make_synthetic_dataset(out / 'data', sc.n_dates, 16, sc.lead_times, sc.size,
                                   var_names=('rr', 'u', 'v', 't2m'), start_date=sc.start_date,
                                   date_step_days=sc.date_step_days, per_pixel=sc.per_pixel)
@@ -1065,7 +1066,7 @@ def demo(s: DemoSettings, progress: bool = True) -> dict[str, Path]:
     _demo_stamp(out, scale, sc)
     took = f'about {sc.minutes:g} min on a 2-core CPU' if sc.minutes else 'not timed on this scale'
     print(f'demo at scale {scale} ({took}): everything goes to {out}', file=sys.stderr)
-    data, split = _demo_data(out, sc)
+    data, split = demo_data(out, sc)
     ckpt = _demo_train(out, data, sc, device)
     flow = _demo_flow(out, data, split, sc, device) if sc.flow_steps else None
     title = (f'enriching_gan demo ({scale}): tuned on {len(split["tune"])} dates, evaluated on '

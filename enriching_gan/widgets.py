@@ -23,7 +23,7 @@ from .metrics import bias_map, spread_ratio_map
 from .networks import Generator
 from .perturbation import SAMPLE_RULES, PerturbationConfig, enrich_case
 from .plots import colour_scales, colourbar_label, draw_panel, map_axes
-from .tuning import TUNING_SUBDIR
+from .tuning import TUNING_SUBDIR, StrengthTuner, TuningConfig, TuningResult, tuning_case
 
 # %% auto #0
 __all__ = ['MapCanvas', 'EnsembleExplorer', 'layer_resolution', 'layer_groups', 'PerturbationTuner']
@@ -141,14 +141,25 @@ def _rows_mean(values: list[float], rows: list[int]) -> float:
     return float(np.mean([values[i] for i in rows])) if rows else 0.
 
 
+def _calibration_inversions(cases, inversion_dir) -> dict:
+    """{case: what the strength tuner needs of it}: `cases` as such when a dict, else the (date, lead time) cases of
+    `inversion_dir` loaded with `tuning_case`."""
+    if not cases: return {}
+    if isinstance(cases, dict): return dict(cases)
+    if inversion_dir is None: raise InputError('calibration cases given by name need the inversion_dir they are in')
+    return {tuple(c): tuning_case(inversion_dir, tuple(c)) for c in cases}
+
+
 class PerturbationTuner:
-    """Per-layer perturbation strengths of one inverted case, tuned by eye: live spread maps and scores,
-    saved for `enrich`."""
+    """Per-layer perturbation strengths of one inverted case, tuned by eye or calibrated on other cases (those of the
+    tuning dates) as `enriching-gan tune` does: live spread maps and scores, saved for `enrich`."""
     def __init__(self, g: Generator, stats: LatentStats, inversion: dict, normaliser: Normaliser, inversion_dir=None,
                  base: PerturbationConfig | None = None, variable: str = 't2m', beta_max: float = 2.,
-                 lon=None, lat=None):
+                 lon=None, lat=None, calibration_cases=None, tuning: TuningConfig | None = None):
         self.g, self.stats, self.inv, self.normaliser = g, stats, inversion, normaliser
         self.save_dir = Path(inversion_dir) / TUNING_SUBDIR if inversion_dir is not None else None
+        self.calibration = _calibration_inversions(calibration_cases, inversion_dir)
+        self.tuning = (tuning or TuningConfig()).replace(beta_max=beta_max)   # the sliders' range
         self.var_names = [str(v) for v in inversion['var_names']]
         self.real = normaliser.denormalise(inversion['real'])
         self.base = base = base or PerturbationConfig()
@@ -182,18 +193,25 @@ class PerturbationTuner:
             w.observe(lambda _: self._changed(), 'value')
         self.expert.observe(lambda ch: self._show_expert(ch['new']), 'value')
         self.save_button.on_click(lambda _: self.save())
+        target = f'{1 + self.tuning.inflation:g} times the real spread'
+        self.calibrate_button = widgets.Button(
+            description='Calibrate', icon='sliders', disabled=not self.calibration,
+            tooltip=(f'fit the strengths on the {len(self.calibration)} calibration cases for {target}'
+                     if self.calibration else 'give calibration_cases (cases of the tuning dates) to calibrate'))
+        self.calibrate_button.on_click(lambda _: self.calibrate(progress=False))
         self.layers = widgets.VBox([widgets.HBox([widgets.VBox(self.layer_beta), widgets.VBox(self.layer_alpha)])],
                                    layout=widgets.Layout(display='none'))
         grouped = widgets.HBox([widgets.VBox(list(self.group_beta.values())),
                                 widgets.VBox(list(self.group_alpha.values()))])
         self.widget = widgets.VBox([widgets.HBox([self.rule, self.n_samples, self.variable]), grouped,
                                     widgets.HBox(self.variable_scale), self.expert,
-                                    self.layers, widgets.HBox([self.save_button, self.scores]), self.canvas.image])
+                                    self.layers, widgets.HBox([self.calibrate_button, self.save_button, self.scores]), self.canvas.image])
         self.members = None
         self.update()
 
     def _set_group(self, group: str, sliders: list, value: float) -> None:
-        "A group slider moved: set its layers' sliders, then redraw once."
+        "A group slider moved: set its layers' sliders, then redraw once (not when the calibration set them all)."
+        if self._syncing: return
         self._syncing = True
         for i in self.groups[group]: sliders[i].value = value
         self._syncing = False
@@ -238,6 +256,33 @@ class PerturbationTuner:
         gen, real = pick(self.members), pick(self.real)
         return {'spread ratio': float(np.median(spread_ratio_map(gen, real))),
                 'mean bias': float(bias_map(gen, real).mean())}
+
+    def calibrate(self, progress: bool = True) -> TuningResult:
+        """Fit the strengths (alphas and betas of every layer and, with the residual decoding, the factor per variable)
+        on the calibration cases as `enriching-gan tune` does, from the sliders' values and for the target spread of
+        `tuning`; set the sliders to the result and redraw. The shown case is not among those fitted unless given."""
+        if not self.calibration:
+            raise InputError('no calibration cases: give calibration_cases, cases of the tuning dates (not those you '
+                             'score)')
+        cases = sorted(self.calibration)
+        tuner = StrengthTuner(self.g, self.stats, [self.calibration[c] for c in cases], self.config(),
+                              self.tuning.for_cases(len(cases)), self.var_names, self.normaliser)
+        before = tuner.evaluate()['spread']
+        result = tuner.fit(progress)
+        self._syncing = True
+        for sliders, values in ((self.layer_alpha, result.alphas), (self.layer_beta, result.betas),
+                                (self.variable_scale, [] if result.scales is None else result.scales)):
+            for slider, value in zip(sliders, np.asarray(values, dtype=float)):
+                slider.max = max(slider.max, value)
+                slider.value = value
+        for group, rows in self.groups.items():
+            self.group_alpha[group].value = _rows_mean([s.value for s in self.layer_alpha], rows)
+            self.group_beta[group].value = _rows_mean([s.value for s in self.layer_beta], rows)
+        self._syncing = False
+        self.update()
+        self.scores.value += (f'<br>calibrated on {len(cases)} case{"s" * (len(cases) > 1)}: spread error {before:.3f} → '
+                              f'{tuner.evaluate()["spread"]:.3f}')
+        return result
 
     def save(self) -> Path:
         "Write the current settings to `inversion_dir/tuning/perturbation.yaml`, where `enrich` reads them by default."

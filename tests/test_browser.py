@@ -27,6 +27,7 @@ from enriching_gan.data import EnsembleStore, NormalisationConfig, Normaliser
 from enriching_gan.inversion import latent_stats_for
 from enriching_gan.jobs import load_case
 from enriching_gan.perturbation import PerturbationConfig
+from enriching_gan.tuning import TuningConfig
 from enriching_gan.widgets import EnsembleExplorer, PerturbationTuner
 run = Path({run!r})
 ncfg = NormalisationConfig.from_yaml(run / 'data' / 'dataset_handler_config.yaml')
@@ -36,7 +37,8 @@ latent = latent_stats_for(g, run / 'ckpt.pt')
 explorer = EnsembleExplorer(store, run / 'inv', run / 'enriched', store.cases())
 # no spread cap: it would hold this untrained generator's spread at the real spread whatever the sliders say
 tuner = PerturbationTuner(g, latent, load_case(run / 'inv', store.cases()[0]), store.normaliser, inversion_dir=run / 'inv',
-                          base=PerturbationConfig(residual_cap=None))
+                          base=PerturbationConfig(residual_cap=None), calibration_cases=store.cases()[1:],
+                          tuning=TuningConfig(steps=10))
 display(explorer, tuner)
 '''
 
@@ -153,6 +155,12 @@ def test_widgets_redraw_in_jupyterlab(jupyterlab, browser, small_run):
     page.wait_for_function('[...document.querySelectorAll(".widget-html-content")].some(e => e.innerText.includes("saved to"))', timeout=60_000)
     import yaml
     assert yaml.safe_load((small_run / 'inv' / 'tuning' / 'perturbation.yaml').read_text())['betas'][:3] == [1.9] * 3
+    # Calibrate fits the strengths on the other case and sets the sliders; saved again, they are the fitted ones
+    page.locator('button.jupyter-button', has_text='Calibrate').click()
+    page.wait_for_function('[...document.querySelectorAll(".widget-html-content")].some(e => e.innerText.includes("calibrated on 1 case:"))', timeout=60_000)
+    page.locator('button.jupyter-button', has_text='Save').click()
+    page.wait_for_function('[...document.querySelectorAll(".widget-html-content")].some(e => e.innerText.includes("saved to"))', timeout=60_000)
+    assert yaml.safe_load((small_run / 'inv' / 'tuning' / 'perturbation.yaml').read_text())['betas'][:3] != [1.9] * 3
     page.close()
 
 
