@@ -6,9 +6,11 @@ blurred). A rectified flow is trained (`enriching-gan debias train`'s trainer) o
 the last ones (`enriching-gan debias validate`'s `validate`): three rows per variable, the raw source, its
 climatology rescaling alone (mean and spread per lead time and point put on the reference's: no flow) and the flow.
 Each held-out date is also validated alone, which gives the flow's differences to the other two rows with a 95 %
-paired t interval over the dates. Writes DIR/debias.json, DIR/validation.h5 and .png; the run resumes.
+paired t interval over the dates. Writes DIR/debias.json, DIR/validation.h5 and .png; the training resumes (the
+validation, a pass over the held-out cases pooled and one date by date, is done again).
 
     python bench/debias.py --out DIR [--seed S] [--size 32] [--dates 40] [--held-out 8] [--steps 4000]
+                           [--sampling-steps 32] [--device auto]
 """
 import argparse
 import json
@@ -16,7 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import t as student_t
+from scipy.special import stdtrit
 
 from enriching_gan.data import EnsembleStore, read_labels
 from enriching_gan.debias import DebiasConfig, DebiasModel, make_biased_source
@@ -33,25 +35,26 @@ ROWS = ('source', 'climatology', 'debiased')
 def paired_t(diffs: np.ndarray, level: float = 0.95) -> list[float]:
     "[mean, low, high] of paired differences, the interval Student's t over their n − 1 degrees of freedom."
     n, mean = len(diffs), float(np.mean(diffs))
-    half = student_t.ppf((1 + level) / 2, n - 1) * np.std(diffs, ddof=1) / np.sqrt(n)
+    half = stdtrit(n - 1, (1 + level) / 2) * np.std(diffs, ddof=1) / np.sqrt(n)
     return [mean, mean - half, mean + half]
 
 
 def date_differences(per_date: dict) -> dict:
-    """{variable: {score: {'debiased − climatology': [mean, low, high], 'debiased − source': ...}}} over the dates of
-    `per_date` ({date: validate's summary}); Q errors compared by their size."""
+    """{variable: {score: {'debiased − climatology': [mean, low, high], 'debiased − source': ...}}} over the
+    dates of `per_date` ({date: validate's summary}); Q errors compared by their size."""
     out = {}
     for var in VARIABLES:
         out[var] = {}
         for score in SCORES:
-            value = lambda row: np.array([abs(s[var][row][score]) for s in per_date.values()])
-            out[var][score] = {f'debiased − {row}': paired_t(value('debiased') - value(row))
+            def size(row: str) -> np.ndarray:
+                return np.array([abs(s[var][row][score]) for s in per_date.values()])
+            out[var][score] = {f'debiased − {row}': paired_t(size('debiased') - size(row))
                                for row in ('climatology', 'source')}
     return out
 
 
 def markdown_table(summary: dict, diffs: dict) -> str:
-    "The three rows per variable and the flow's differences to the climatology rescaling, as a Markdown table."
+    "The three rows per variable and the flow's differences to the climatology rescaling by date, as Markdown."
     head = '| variable | row | ' + ' | '.join(SCORES) + ' |'
     lines = [head, '|' + '---|' * (len(SCORES) + 2)]
     for var in VARIABLES:
@@ -71,7 +74,7 @@ def main():
     p.add_argument('--held-out', type=int, default=8, help='last dates, validated and never trained on')
     p.add_argument('--steps', type=int, default=4000, help='training steps of the flow')
     p.add_argument('--sampling-steps', type=int, default=32, help='Heun steps of the flow\'s ODE')
-    p.add_argument('--device', default='auto')
+    p.add_argument('--device', default='auto', help='cpu, cuda, cuda:N or auto')
     args = p.parse_args()
     if not 2 <= args.held_out < args.dates:
         p.error(f'--held-out must be at least 2 (an interval over dates) and below --dates ({args.dates})')

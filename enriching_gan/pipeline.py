@@ -978,20 +978,20 @@ DEMO_SCALES = {
 TRAIN_STATS = 'stats_train'   # normalisation statistics of the training dates alone, in the demo's data set
 
 
-def demo_data(out: Path, sc: DemoScale) -> tuple[Path, dict]:
+def demo_data(out: Path, sc: DemoScale, progress: bool = True) -> tuple[Path, dict]:
     """The synthetic data set of a demo scale in `out/data`, its dates split (train, tune, evaluate), the training
     dates' labels (`train_labels.csv`) and their normalisation statistics (`data/stats_train`), from which nothing of
     the later dates is learnt."""
     data = make_synthetic_dataset(out / 'data', sc.n_dates, 16, sc.lead_times, sc.size,
                                   var_names=('rr', 'u', 'v', 't2m'), start_date=sc.start_date,
-                                  date_step_days=sc.date_step_days, per_pixel=sc.per_pixel)
+                                  date_step_days=sc.date_step_days, progress=progress, per_pixel=sc.per_pixel)
     labels = read_labels(data / 'labels.csv')
     split = split_dates(labels['Date'].unique(), sc.tune_dates, sc.invert_dates)
     train_labels = labels[labels['Date'].isin(split['train'])]
     write_labels(train_labels, data / 'train_labels.csv')
     if not (data / TRAIN_STATS).is_dir():
         compute_statistics(data, NormalisationConfig.from_yaml(data / 'dataset_handler_config.yaml'), train_labels,
-                           data / TRAIN_STATS)
+                           data / TRAIN_STATS, progress)
     return data, split
 
 

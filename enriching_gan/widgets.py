@@ -152,14 +152,15 @@ def _calibration_inversions(cases, inversion_dir) -> dict:
 
 class PerturbationTuner:
     """Per-layer perturbation strengths of one inverted case, tuned by eye or calibrated on other cases (those of the
-    tuning dates) as `enriching-gan tune` does: live spread maps and scores, saved for `enrich`."""
+    tuning dates) as `enriching-gan tune` does: live spread maps and scores, saved for `enrich`. `beta_max` bounds
+    the β sliders and the calibration's strengths alike (it replaces `tuning.beta_max`)."""
     def __init__(self, g: Generator, stats: LatentStats, inversion: dict, normaliser: Normaliser, inversion_dir=None,
                  base: PerturbationConfig | None = None, variable: str = 't2m', beta_max: float = 2.,
                  lon=None, lat=None, calibration_cases=None, tuning: TuningConfig | None = None):
         self.g, self.stats, self.inv, self.normaliser = g, stats, inversion, normaliser
         self.save_dir = Path(inversion_dir) / TUNING_SUBDIR if inversion_dir is not None else None
         self.calibration = _calibration_inversions(calibration_cases, inversion_dir)
-        self.tuning = (tuning or TuningConfig()).replace(beta_max=beta_max)   # the sliders' range
+        self.tuning = (tuning or TuningConfig()).replace(beta_max=beta_max)   # the sliders' range bounds the fit too
         self.var_names = [str(v) for v in inversion['var_names']]
         self.real = normaliser.denormalise(inversion['real'])
         self.base = base = base or PerturbationConfig()
@@ -203,9 +204,10 @@ class PerturbationTuner:
                                    layout=widgets.Layout(display='none'))
         grouped = widgets.HBox([widgets.VBox(list(self.group_beta.values())),
                                 widgets.VBox(list(self.group_alpha.values()))])
+        buttons = widgets.HBox([self.calibrate_button, self.save_button, self.scores])
         self.widget = widgets.VBox([widgets.HBox([self.rule, self.n_samples, self.variable]), grouped,
-                                    widgets.HBox(self.variable_scale), self.expert,
-                                    self.layers, widgets.HBox([self.calibrate_button, self.save_button, self.scores]), self.canvas.image])
+                                    widgets.HBox(self.variable_scale), self.expert, self.layers, buttons,
+                                    self.canvas.image])
         self.members = None
         self.update()
 
@@ -267,22 +269,32 @@ class PerturbationTuner:
         cases = sorted(self.calibration)
         tuner = StrengthTuner(self.g, self.stats, [self.calibration[c] for c in cases], self.config(),
                               self.tuning.for_cases(len(cases)), self.var_names, self.normaliser)
-        before = tuner.evaluate()['spread']
-        result = tuner.fit(progress)
-        self._syncing = True
-        for sliders, values in ((self.layer_alpha, result.alphas), (self.layer_beta, result.betas),
-                                (self.variable_scale, [] if result.scales is None else result.scales)):
-            for slider, value in zip(sliders, np.asarray(values, dtype=float)):
-                slider.max = max(slider.max, value)
-                slider.value = value
-        for group, rows in self.groups.items():
-            self.group_alpha[group].value = _rows_mean([s.value for s in self.layer_alpha], rows)
-            self.group_beta[group].value = _rows_mean([s.value for s in self.layer_beta], rows)
-        self._syncing = False
+        self.calibrate_button.disabled, self.scores.value = True, f'calibrating on {len(cases)} case(s)…'
+        try:
+            before = tuner.evaluate()['spread']
+            result = tuner.fit(progress)
+            self._set_sliders(result)
+        finally:
+            self.calibrate_button.disabled = False
         self.update()
-        self.scores.value += (f'<br>calibrated on {len(cases)} case{"s" * (len(cases) > 1)}: spread error {before:.3f} → '
-                              f'{tuner.evaluate()["spread"]:.3f}')
+        self.scores.value += (f'<br>calibrated on {len(cases)} case{"s" * (len(cases) > 1)}: spread error '
+                              f'{before:.3f} → {tuner.evaluate()["spread"]:.3f}')
         return result
+
+    def _set_sliders(self, result: TuningResult) -> None:
+        "Every slider to the fitted strengths and factors (ranges widened where they fall outside), without redrawing."
+        self._syncing = True
+        try:
+            for sliders, values in ((self.layer_alpha, result.alphas), (self.layer_beta, result.betas),
+                                    (self.variable_scale, [] if result.scales is None else result.scales)):
+                for slider, value in zip(sliders, np.asarray(values, dtype=float)):
+                    slider.min, slider.max = min(slider.min, value), max(slider.max, value)
+                    slider.value = value
+            for group, rows in self.groups.items():
+                self.group_alpha[group].value = _rows_mean([s.value for s in self.layer_alpha], rows)
+                self.group_beta[group].value = _rows_mean([s.value for s in self.layer_beta], rows)
+        finally:
+            self._syncing = False
 
     def save(self) -> Path:
         "Write the current settings to `inversion_dir/tuning/perturbation.yaml`, where `enrich` reads them by default."
