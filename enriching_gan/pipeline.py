@@ -1066,7 +1066,7 @@ def demo(s: DemoSettings, progress: bool = True) -> dict[str, Path]:
     _demo_stamp(out, scale, sc)
     took = f'about {sc.minutes:g} min on a 2-core CPU' if sc.minutes else 'not timed on this scale'
     print(f'demo at scale {scale} ({took}): everything goes to {out}', file=sys.stderr)
-    data, split = demo_data(out, sc)
+    data, split = demo_data(out, sc, progress)
     ckpt = _demo_train(out, data, sc, device)
     flow = _demo_flow(out, data, split, sc, device) if sc.flow_steps else None
     title = (f'enriching_gan demo ({scale}): tuned on {len(split["tune"])} dates, evaluated on '
