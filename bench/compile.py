@@ -9,12 +9,12 @@ change of load on a shared machine affects both; the table gives medians over ro
 """
 import argparse
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 import torch
 
+from enriching_gan.files import scratch_dir
 from enriching_gan.inversion import InversionConfig, compute_latent_stats, project
 from enriching_gan.synthetic import make_synthetic_dataset
 from enriching_gan.train import Trainer, TrainConfig
@@ -55,7 +55,7 @@ def main():
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     args = p.parse_args()
     dev = torch.device(args.device)
-    root = Path(tempfile.mkdtemp()) / f'synth_{args.size}'
+    root = scratch_dir() / f'synth_{args.size}'
     make_synthetic_dataset(root, n_dates=1, size=args.size, progress=False)
     tr = trainers(args, root)
     data = {k: t.batches(0) for k, t in tr.items()}

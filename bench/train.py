@@ -7,12 +7,12 @@ Regularisation steps (R1 every 16, path length every 4) are included, as in real
     python bench/train.py [--size 256] [--batch 16] [--steps 20] [--channel-max 512]
 """
 import argparse
-import tempfile
 import time
 from pathlib import Path
 
 import torch
 
+from enriching_gan.files import scratch_dir
 from enriching_gan.synthetic import make_synthetic_dataset
 from enriching_gan.train import Trainer, TrainConfig
 from _timing import device_name, print_table, sync
@@ -41,7 +41,7 @@ def main():
     size, batch = args.size or (256 if cuda else 64), args.batch or (16 if cuda else 4)
     steps = args.steps or (20 if cuda else 3)
     if cuda: torch.backends.cudnn.benchmark = True
-    root = Path(args.dir or tempfile.mkdtemp()) / f'synth_{size}'
+    root = (Path(args.dir) if args.dir else scratch_dir()) / f'synth_{size}'
     make_synthetic_dataset(root, n_dates=1, size=size, progress=False)
     rows = []
     for name, amp, mode in [('original-like: grouped modulated conv, float32', 'off', 'grouped'),
