@@ -20,8 +20,8 @@ import torch
 
 # %% auto #0
 __all__ = ['TMP_SUFFIX', 'HOST', 'UMASK', 'InputError', 'writer_id', 'atomic_write', 'atomic_torch_save', 'atomic_save_npz',
-           'atomic_save_npy', 'atomic_directory', 'scratch_dir', 'remove_stale_temporaries', 'load_npz', 'load_npy',
-           'load_torch', 'readable']
+           'atomic_save_npy', 'atomic_directory', 'remove_stale_temporaries', 'load_npz', 'load_npy', 'load_torch',
+           'readable', 'scratch_dir']
 
 # %% ../nbs/00_files.ipynb #74691cec
 class InputError(ValueError):
@@ -95,14 +95,6 @@ def atomic_directory(target):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
-# %% ../nbs/00_files.ipynb #4b6b1421
-def scratch_dir(prefix: str = 'enriching_gan-') -> Path:
-    """A new empty folder in the system's temporary directory, removed with its contents when this process ends
-    (a process-pool worker too)."""
-    path = Path(tempfile.mkdtemp(prefix=prefix))
-    multiprocessing.util.Finalize(None, shutil.rmtree, args=(path,), kwargs={'ignore_errors': True}, exitpriority=0)
-    return path
-
 # %% ../nbs/00_files.ipynb #4e92f8e4
 _TMP_NAME = re.compile(r'^\..+\.(?P<host>[^.]+)-(?P<pid>\d+)\.[^.]+' + re.escape(TMP_SUFFIX) + '$')
 
@@ -173,3 +165,11 @@ def readable(path) -> bool:
     try: check(path)
     except (InputError, zipfile.BadZipFile, ValueError, OSError, EOFError): return False
     return True
+
+# %% ../nbs/00_files.ipynb #4b6b1421
+def scratch_dir(prefix: str = 'enriching_gan-') -> Path:
+    """A new empty folder in the system's temporary directory, removed with its contents when this process ends
+    (a process-pool worker too)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(path,), kwargs={'ignore_errors': True}, exitpriority=0)
+    return path
