@@ -22,10 +22,11 @@ from enriching_gan.synthetic import make_synthetic_dataset
 from _timing import device_name, print_table
 
 
-def launch(command: list[str], processes: int, threads: int) -> float:
-    "Wall time of one `enriching-gan` run with `processes` ranks."
+def launch(command: list[str], processes: int, threads: int, logs: Path) -> float:
+    "Wall time of one `enriching-gan` run with `processes` ranks (torchrun's logs in `logs`)."
     prefix = ([sys.executable, '-m', 'enriching_gan.cli'] if processes == 1 else
-              [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={processes}', '-m', 'enriching_gan.cli'])
+              [sys.executable, '-m', 'torch.distributed.run', f'--log-dir={logs}', '--standalone',
+               f'--nproc_per_node={processes}', '-m', 'enriching_gan.cli'])
     t0 = time.perf_counter()
     r = subprocess.run(prefix + command, capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': str(threads)})
     if r.returncode != 0: raise SystemExit(r.stderr[-3000:])
@@ -52,13 +53,13 @@ def main():
         g = Generator(args.size, 3, channel_max=args.channel_max)
         ckpt = save_checkpoint(tmp / 'ckpt_0000001.pt', g=g, train_config={'var_names': ['u', 'v', 't2m']})
         common = ['--ckpt_dir', str(ckpt), '--real_data_dir', str(data)]
-        launch(['invert', *common, '--invstep', '1', '--output_dir', str(tmp / 'warm')], 1, cores)   # latent statistics, caches
+        launch(['invert', *common, '--invstep', '1', '--output_dir', str(tmp / 'warm')], 1, cores, tmp)   # latent statistics, caches
         rows = []
         for n in [int(v) for v in args.processes.split(',')]:
             threads = 1 if cuda else max(cores // n, 1)
-            inv = launch(['invert', *common, '--invstep', str(args.invstep), '--output_dir', str(tmp / f'inv{n}')], n, threads)
+            inv = launch(['invert', *common, '--invstep', str(args.invstep), '--output_dir', str(tmp / f'inv{n}')], n, threads, tmp)
             enr = launch(['enrich', *common, '--data_dir', str(tmp / f'inv{n}'), '--N_samples', str(args.samples),
-                          '--output_dir', str(tmp / f'enr{n}')], n, threads)
+                          '--output_dir', str(tmp / f'enr{n}')], n, threads, tmp)
             rows.append({'processes': n, 'threads each': threads, 'inversion s': f'{inv:.1f}',
                          'inverted ensembles/h': f'{args.ensembles * 3600 / inv:.0f}', 'enrichment s': f'{enr:.1f}',
                          'enriched ensembles/h': f'{args.ensembles * 3600 / enr:.0f}'})

@@ -1,4 +1,5 @@
 """Shared fixtures of the process-level tests: a small synthetic data set and tiny training configurations."""
+import functools
 import os
 import signal
 import subprocess
@@ -30,9 +31,16 @@ def write_train_config(path: Path, data_dir: Path, out_dir: Path, **overrides) -
     return path
 
 
+@functools.cache
+def torchrun_logs() -> Path:
+    "The folder of torchrun's logs for this test process (by default each torchrun leaves one in /tmp), removed at its end."
+    from enriching_gan.files import scratch_dir
+    return scratch_dir(prefix='enriching_gan-torchrun-')
+
+
 def torchrun(*args) -> list[str]:
-    "Command line of torchrun from this interpreter's environment."
-    return [sys.executable, '-m', 'torch.distributed.run', *args]
+    "Command line of torchrun from this interpreter's environment, its logs in `torchrun_logs()`."
+    return [sys.executable, '-m', 'torch.distributed.run', f'--log-dir={torchrun_logs()}', *args]
 
 
 def run_cli(*args, ranks: int = 1, timeout: float = 600) -> subprocess.CompletedProcess:
