@@ -95,6 +95,10 @@ def date_block_draws(index: pd.MultiIndex, n_boot: int, rng: np.random.Generator
         raise InputError(f'the dates hold different numbers of cases ({sizes.to_dict()}): resampling dates needs as '
                          'many lead times on each')
     strata = [blocks.loc[s] for s in blocks.index.unique(level=stratum)] if stratum else [blocks]
+    if len({len(dates) for dates in strata}) > 1:
+        raise InputError(f'the {stratum}s hold different numbers of dates ({[len(dates) for dates in strata]}): '
+                         f'drawing n − 1 of each would weigh them otherwise than the pooled mean; pool {stratum}s '
+                         'of as many dates')
     if min(len(dates) for dates in strata) < 2:
         raise InputError(f'resampling dates needs at least 2 dates{" in each " + stratum if stratum else ""}')
     rows = [np.stack(dates.to_list()) for dates in strata]               # (n dates, cases of a date) each
@@ -160,7 +164,7 @@ def _nested(frame: pd.DataFrame, value) -> dict:
 def quality_summary(ev, n_boot: int = 2000, seed: int = 0) -> dict:
     "The benchmark's document of an `Evaluation` whose sets include `real` (and `ideal` for the gain captured)."
     summary = ev.summary()
-    long = summary.stack().rename('value').to_frame()
+    long = summary.stack().dropna().rename('value').to_frame()     # pandas 3 keeps the NaN of absent scores
     long.index.names = ['variable', 'score', 'set']
     doc = _nested(long, lambda row: float(row['value']))
     table = ev.table()

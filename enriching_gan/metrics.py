@@ -145,10 +145,13 @@ def outlier_fraction(ens: np.ndarray, obs: np.ndarray) -> np.ndarray:
 
 def spread_log_error(a: np.ndarray, b: np.ndarray, floor: float = 0.01) -> np.ndarray:
     """Mean over points of |log(σ_a / σ_b)| per variable of the sets (N, V, …), σ the standard deviation per point,
-    both floored at `floor` times b's mean σ of that variable (points where b has no spread count, boundedly)."""
+    both floored at `floor` times b's mean σ of that variable, or a's where b has no spread at all (points where one
+    set has no spread count, boundedly; points where neither has, as 0)."""
     sa, sb = np.asarray(a).std(0, ddof=1), np.asarray(b).std(0, ddof=1)
-    least = floor * sb.reshape(sb.shape[0], -1).mean(1).reshape(-1, *[1] * (sb.ndim - 1))
-    r = np.abs(np.log(np.maximum(sa, least) / np.maximum(sb, least)))
+    mean_sigma = lambda s: s.reshape(s.shape[0], -1).mean(1).reshape(-1, *[1] * (s.ndim - 1))
+    least = floor * np.where(mean_sigma(sb) > 0, mean_sigma(sb), mean_sigma(sa))
+    num, den = np.maximum(sa, least), np.maximum(sb, least)
+    r = np.abs(np.log(np.divide(num, den, out=np.ones_like(num), where=den > 0)))
     return r.reshape(r.shape[0], -1).mean(1)
 
 # %% ../nbs/13_metrics.ipynb #f9477834
@@ -276,6 +279,15 @@ def rank_summary(counts: np.ndarray) -> dict[str, float]:
             'rank histogram, sum of abs(f − 1/(M+1))': float(np.abs(f - 1 / len(f)).sum())}
 
 # %% ../nbs/13_metrics.ipynb #3bf99086
+def _check_scorable(case: str, sets: dict, obs) -> None:
+    "Refuse sets of fewer than 2 members and non-finite members or verifying fields, which the scores cannot use."
+    small = {k: len(v) for k, v in sets.items() if len(v) < 2}
+    if small: raise ValueError(f'{case}: sets {small} have fewer than 2 members; ensemble scores need at least 2')
+    arrays = {**sets, **({} if obs is None else {'verifying fields': np.asarray(obs)})}
+    bad = {k: int((~np.isfinite(v)).sum()) for k, v in arrays.items() if not np.isfinite(v).all()}
+    if bad: raise ValueError(f'{case}: non-finite values (count per set) {bad}: fill or drop them before scoring')
+
+
 @dataclass
 class Evaluation:
     "Scores of several sets of members of each case, with rank histograms and spectra pooled over cases."
@@ -300,6 +312,7 @@ class Evaluation:
         shapes = {k: v.shape[1:] for k, v in sets.items()}
         if len(set(shapes.values())) > 1:
             raise ValueError(f'case {date} lead time {lead_time}: sets of different field shapes {shapes}')
+        _check_scorable(f'case {date} lead time {lead_time}', sets, obs)
         for name, ens in sets.items():
             if obs is not None: self._verify(date, lead_time, name, ens, _truths(ens, obs), reference, seed)
             for v, var in enumerate(self.var_names):
