@@ -284,6 +284,11 @@ def main(argv: list[str] | None = None) -> int:
         if debug: raise
         print(f'enriching-gan: error: {e}', file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if debug: raise
+        print('enriching-gan: interrupted: the files finished so far are kept; the same command resumes '
+              '(train with --resume)', file=sys.stderr)
+        return 130
     except Exception as e:
         if debug: raise
         print(f'enriching-gan: failed: {type(e).__name__}: {e} (run with --debug for the traceback)', file=sys.stderr)

@@ -105,7 +105,7 @@ def make_domain(size: int = 256, seed: int = 0) -> Domain:
 
 # %% ../nbs/07_synthetic.ipynb #261c9ecb
 SYNTHETIC_VARIABLES = VARIABLES[:5]   # rr, u, v, t2m, orog
-LEAD_TIMES = tuple(range(3, 46, 3))   # the 15 lead times of AROME-EPS, hours
+LEAD_TIMES = tuple(range(3, 46, 3))   # every third hour of AROME-EPS's 45, the synthetic data's default
 SPREAD = {'uv': (0.4, 2.5), 't2m': (0.2, 1.5), 'rr': (0.15, 0.8)}  # (a0, a_inf) of each perturbation
 SPREAD_TIMESCALE_H = 18.
 T_CORR_V, T_CORR_U = 0.4, -0.2        # correlation of t2m perturbations with v and u perturbations

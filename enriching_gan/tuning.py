@@ -56,6 +56,13 @@ class TuningConfig(Settings):
     seed: int = option(0, 'random seed of the draws')
     inflate_random: object = ignored('the inflation is the fixed --inflate here')
 
+    def problems(self) -> list[str]:
+        out = super().problems()
+        if self.lambda_bias == 0 and self.lambda_spread == 0:
+            out.append('lambda_bias and lambda_spread are both 0: the loss would be 0 and nothing tuned; give one a '
+                       'positive weight')
+        return out
+
     def for_cases(self, n_cases: int) -> 'TuningConfig':
         "The settings for `n_cases` tuning cases: `steps` from `n_epochs` when that is given."
         if self.n_epochs is None: return self
