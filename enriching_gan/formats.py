@@ -5,6 +5,7 @@
 # %% ../nbs/06a_formats.ipynb #b68837c9
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ from .settings import Settings, option
 # %% auto #0
 __all__ = ['AROME_GRID', 'STUDY_BOX', 'DOMAINS', 'SOURCE_NAMES', 'UNIT_CONVERSIONS', 'DIMENSION_NAMES', 'Box', 'arome_box',
            'parse_variables', 'unit_conversion', 'source_format', 'check_grib_messages', 'open_source', 'crop_window',
-           'Forecasts', 'write_test_grib', 'ImportSettings', 'import_forecasts', 'regular_axes',
+           'Forecasts', 'write_test_grib', 'ImportSettings', 'expand_sources', 'import_forecasts', 'regular_axes',
            'create_ensemble_store', 'write_ensemble_case', 'finish_ensemble', 'Analyses']
 
 # %% ../nbs/06a_formats.ipynb #a135e0b2
@@ -269,7 +270,8 @@ class Forecasts:
                             f'{self.grid_from}; import the sources of one grid together')
         arrays, conversion = {}, {}
         for v, n in names.items():
-            da = ds[n].isel(y=rows, x=cols)
+            da = ds[n].isel(y=rows, x=cols).reset_coords(drop=True)  # auxiliary coordinates (an export's
+            # valid_time, source_member) are not read, and xarray indexes a lazily transposed one wrongly
             extra = [d for d in da.dims if d not in ('time', 'member', 'step', 'y', 'x')]
             if extra: raise DataError(f'{path}: {n} has the dimension(s) {", ".join(extra)} besides time, member, '
                                       'step and the grid')
@@ -285,8 +287,8 @@ class Forecasts:
                 t, m, s = (da[d].values for d in ('time', 'member', 'step'))
                 for key in ((v, ti, mi, si) for ti in t for mi in m for si in s):
                     if key in self.where:
-                        raise DataError(f'{part.path}: {v} of member {key[2]} at step {key[3]} of the run '
-                                        f'{pd.Timestamp(key[1])} is also in {self.parts[self.where[key][0]].path}')
+                        raise DataError(f'{part.path}: {v} of member {key[2]} at step {_hours(key[3]):g} h of the '
+                                        f'run {pd.Timestamp(key[1])} is also in {self.parts[self.where[key][0]].path}')
                     self.where[key] = (k, *(int(np.flatnonzero(da[d].values == x)[0])
                                             for d, x in zip(('time', 'member', 'step'), key[1:])))
         times = sorted({k[1] for k in self.where})
@@ -379,8 +381,8 @@ def write_test_grib(path, fields: dict, lon0: float, lat0: float, step_deg: floa
 @dataclass
 class ImportSettings(Settings):
     "Settings of `enriching-gan import`: GRIB2, NetCDF or Zarr ensemble forecasts to a data set of this package."
-    sources: list[str] = option([], 'GRIB2, NetCDF or Zarr files (or stores) of ensemble forecasts; the format is read '
-                                    'from the content')
+    sources: list[str] = option([], 'GRIB2, NetCDF or Zarr files (or stores) of ensemble forecasts, comma-separated, '
+                                    'or quoted patterns such as "runs/*.nc"; the format is read from the content')
     output_dir: str | None = option(None, 'directory of the new data set (must not exist, or be empty)')
     variables: list[str] | None = option(None, 'variables NAME or NAME=SOURCE (SOURCE: GRIB shortName, variable name '
                                                'or CF standard_name), e.g. [u,v,t2m,rr=tp]; None: those of rr, u, v, '
@@ -396,6 +398,10 @@ class ImportSettings(Settings):
     layout: str = option('npy', 'npy: one file per sample (the original layout); zarr: one chunked store',
                          choices=('npy', 'zarr'))
     shard: int = option(256, 'samples per file of the zarr layout', ge=1)
+
+    def __post_init__(self):
+        if isinstance(self.sources, str): self.sources = _source_list(self.sources)   # YAML cannot read "[*.nc]"
+        super().__post_init__()
 
     def problems(self) -> list[str]:
         out = [] if self.output_dir else ['missing output_dir']
@@ -415,6 +421,25 @@ class ImportSettings(Settings):
         "The crop box: the named domain, or --lat/--lon."
         if self.domain: return DOMAINS[self.domain]
         return Box(self.lon[0], self.lon[1], self.lat[0], self.lat[1]) if self.lat else None
+
+
+def _source_list(text: str) -> list[str]:
+    "The sources of a flag's text `a.nc,b.nc` or `[runs/*.nc]`, as given (patterns not yet expanded)."
+    text = text.strip()
+    if text.startswith('[') and text.endswith(']'): text = text[1:-1]
+    return [p.strip().strip('\'"') for p in text.split(',') if p.strip()]
+
+
+def expand_sources(sources) -> list[Path]:
+    "The files or stores of `sources`: paths, and patterns (`*`, `?`, `[...]`) replaced by what they match, sorted."
+    out = []
+    for src in map(str, sources):
+        if Path(src).exists() or not glob.has_magic(src): found = [src]
+        else:
+            found = sorted(glob.glob(os.path.expanduser(src)))
+            if not found: raise DataError(f'{src}: no file matches this pattern: check the directory and the name')
+        out += [Path(p) for p in found if Path(p) not in out]       # a file matched twice is read once
+    return out
 
 
 def _check_empty(out: Path) -> None:
@@ -482,7 +507,7 @@ def import_forecasts(s: ImportSettings, progress: bool = True) -> Path:
     "Import the forecasts of `s` into the data set `s.output_dir` (renamed into place once complete); returns it."
     out = Path(s.output_dir)
     _check_empty(out)
-    fc = Forecasts(s.sources, s.variables, s.box(), s.crop_indexes, s.run_hour)
+    fc = Forecasts(expand_sources(s.sources), s.variables, s.box(), s.crop_indexes, s.run_hour)
     jobs = [(t, j, k, m) for t in fc.times for j in range(len(fc.steps)) for k, m in enumerate(fc.members)]
     rows = [dict(Name=f'{pd.Timestamp(t):%Y%m%d}_lt{j:02d}_m{k:02d}', Importance=1., PosX=0, PosY=0,
                  Date=f'{pd.Timestamp(t):%Y-%m-%d}', LeadTime=j, Member=k) for t, j, k, _ in jobs]
