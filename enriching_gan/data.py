@@ -26,7 +26,7 @@ __all__ = ['VARIABLES', 'UNITS', 'CF_ATTRS', 'VARIABLES_FILE', 'LABEL_COLUMNS', 
            'checked_sample', 'create_sample_store', 'write_sample_shard', 'write_sample_store', 'Samples',
            'stored_layout', 'crop_fields', 'NormalisationConfig', 'normalisation_of', 'rain_forward', 'rain_inverse',
            'gaussian_blur', 'Normaliser', 'compute_statistics', 'FieldDataset', 'write_grid', 'read_grid',
-           'read_dates_file', 'EnsembleStore']
+           'date_problem', 'read_dates_file', 'EnsembleStore']
 
 # %% ../nbs/06_data.ipynb #61dcf546
 VARIABLES = ('rr', 'u', 'v', 't2m', 'orog', 'z500', 't850', 'tpw850')
@@ -622,6 +622,12 @@ def read_grid(data_dir, shape=None) -> tuple[np.ndarray, np.ndarray] | None:
     return arrays['lon'], arrays['lat']
 
 # %% ../nbs/06_data.ipynb #69e76a61
+def date_problem(name: str, value) -> list[str]:
+    "The problem of a setting `name` that holds no date YYYY-MM-DD (None: no problem), for `Settings.problems`."
+    if value is None or not pd.isna(pd.to_datetime(str(value), format='%Y-%m-%d', errors='coerce')): return []
+    return [f'{name} must be a date YYYY-MM-DD, got {value!r}']
+
+
 def read_dates_file(path) -> list[str]:
     "Dates (YYYY-MM-DD) listed in a CSV: the column `Date` or `date`, else the first column."
     path = Path(path)

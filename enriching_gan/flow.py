@@ -24,7 +24,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm.auto import tqdm
 
 from .checkpoints import CheckpointError, load_state_checked
-from .data import DataError
+from .data import DataError, date_problem
 from .dist import DistInfo, barrier, reduce_mean, setup_distributed
 from .files import atomic_torch_save, load_torch
 from .settings import Settings, SettingsError, option, read_yaml_mapping
@@ -186,11 +186,8 @@ class FlowRunSettings(FlowSettings):
                                      'given to the flow as conditioning (None: none)')
 
     def problems(self) -> list[str]:
-        out = super().problems()
-        for name in ('date_start', 'date_stop'):
-            value = getattr(self, name)
-            if value is not None and pd.to_datetime(value, format='%Y-%m-%d', errors='coerce') is pd.NaT:
-                out.append(f'{name} must be a date YYYY-MM-DD, got {value!r}')
+        out = super().problems() + date_problem('date_start', self.date_start)
+        out += date_problem('date_stop', self.date_stop)
         if not out and self.date_start and self.date_stop and self.date_start > self.date_stop:
             out.append(f'date_start {self.date_start} is after date_stop {self.date_stop}')
         return out

@@ -48,7 +48,7 @@ def test_invert_tune_enrich(tmp_path, checkpoint, synthetic_data):
     (['--sample_rule', 'pca'], "sample_rule must be one of random, normal, style_mixed_pca, extrapolation, w, got 'pca'"),
     (['--style_indices', '[1,0,1]'], 'style_indices has 3 values, the generator has 8 style layers'),
     (['--date_start', '2031-01-01'], 'no data for dates 2031-01-01'),
-    (['--date_start', '2024-99-01'], "date_start '2024-99-01' is not a date"),
+    (['--date_start', '2024-99-01'], "date_start must be a date YYYY-MM-DD, got '2024-99-01'"),
     (['--leadtimes', '[a,b]'], "leadtimes[0] must be an integer, got 'a'"),
     (['--leadtimes', '[0,5]'], 'no lead time 5 in the data'),
     (['--betas', '[1,1,1,1,1,1,1,nan]'], 'betas[7] must be a finite number, got nan'),
