@@ -17,18 +17,19 @@ from tqdm.auto import tqdm
 from .checkpoints import weights_fingerprint
 from .data import DataError, EnsembleStore, crop_fields
 from .dist import DistInfo
-from .files import InputError, atomic_save_npy, atomic_torch_save, load_npy, load_torch
+from .files import InputError, atomic_save_npy, atomic_torch_save, atomic_write, load_npy, load_torch
 from .jobs import JobManifest, case_name, load_case, member_seed, run_cases
 from .networks import Generator, latent_rng
 from .settings import Settings, option
 
 # %% auto #0
-__all__ = ['STATS_DRAWS', 'ORIGINAL_STATS', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OPTIMIZERS', 'OUTPUT_NEUTRAL', 'ADAM_ONLY',
-           'CONTINUATION', 'LBFGS_ONLY', 'LatentStats', 'effective_rank', 'compute_latent_stats', 'latent_stats_path',
-           'latent_stats_for', 'load_original_latent_stats', 'save_original_latent_stats', 'InversionConfig',
-           'learning_rate', 'noise_regularisation', 'normalise_noise_', 'absolute', 'relative_spread_delta',
-           'pixel_loss', 'Projection', 'project', 'inversion_manifest', 'invert_ensembles', 'original_codes_path',
-           'original_ensemble_path', 'load_codes', 'write_original_artefacts']
+__all__ = ['STATS_DRAWS', 'ORIGINAL_STATS', 'STATS_OWNER', 'LOSSES', 'NOISE_SCALES', 'INITS', 'OPTIMIZERS', 'OUTPUT_NEUTRAL',
+           'ADAM_ONLY', 'CONTINUATION', 'LBFGS_ONLY', 'LatentStats', 'effective_rank', 'compute_latent_stats',
+           'latent_stats_path', 'latent_stats_for', 'check_stats_owner', 'load_original_latent_stats',
+           'save_original_latent_stats', 'InversionConfig', 'learning_rate', 'noise_regularisation', 'normalise_noise_',
+           'absolute', 'relative_spread_delta', 'pixel_loss', 'Projection', 'project', 'inversion_manifest',
+           'invert_ensembles', 'original_codes_path', 'original_ensemble_path', 'load_codes',
+           'write_original_artefacts']
 
 # %% ../nbs/10_inversion.ipynb #00ed164e
 @dataclass
@@ -107,6 +108,7 @@ def latent_stats_for(g: Generator, ckpt_path=None, n: int = 10_000) -> LatentSta
 
 # %% ../nbs/10_inversion.ipynb #91dcc87c
 ORIGINAL_STATS = ('latent_mean.pt', 'Whitening.pt')
+STATS_OWNER = 'latent_stats.model'   # beside them: the fingerprint of the generator they were computed for
 
 
 def _from_whitening(mean: torch.Tensor, whiten: torch.Tensor) -> LatentStats:
@@ -119,20 +121,38 @@ def _from_whitening(mean: torch.Tensor, whiten: torch.Tensor) -> LatentStats:
     return LatentStats(mean.float(), std, whiten.float(), colour.float(), vals.float(), effective_rank(vals))
 
 
-def load_original_latent_stats(eigen_dir) -> LatentStats:
-    "The latent statistics of the original code's `latent_mean.pt` and `Whitening.pt` in `eigen_dir`."
+def check_stats_owner(eigen_dir, g: Generator, style_dim: int) -> None:
+    """Refuse the statistics of `eigen_dir` for `g` when this package recorded them for another generator, or when
+    they are of another latent size (`style_dim` values); the original code's, without a record, pass."""
+    where, owner = Path(eigen_dir) / ORIGINAL_STATS[0], Path(eigen_dir) / STATS_OWNER
+    recorded = owner.read_text().strip() if owner.is_file() else None
+    if recorded and recorded != weights_fingerprint(g):
+        raise InputError(f'{where} was computed for another generator (fingerprint {recorded[:12]}, this one '
+                         f'{weights_fingerprint(g)[:12]}): remove it or point --eigen_dir elsewhere')
+    if style_dim != g.style_dim:
+        raise InputError(f'{where} holds {style_dim} values, the generator has a latent of {g.style_dim}: it was '
+                         'computed for another generator: remove it or point --eigen_dir elsewhere')
+
+
+def load_original_latent_stats(eigen_dir, g: Generator | None = None) -> LatentStats:
+    """The latent statistics of the original code's `latent_mean.pt` and `Whitening.pt` in `eigen_dir`; with `g`,
+    checked to be those of `g` (`check_stats_owner`)."""
     mean, whiten = (load_torch(Path(eigen_dir) / name) for name in ORIGINAL_STATS)
     mean, whiten = torch.as_tensor(mean).reshape(-1), torch.as_tensor(whiten)
+    if g is not None: check_stats_owner(eigen_dir, g, len(mean))
     if whiten.shape != (len(mean), len(mean)):
         raise InputError(f'{Path(eigen_dir) / ORIGINAL_STATS[1]}: expected a {len(mean)}x{len(mean)} matrix for the '
                          f'{len(mean)} values of {ORIGINAL_STATS[0]}, found {tuple(whiten.shape)}')
     return _from_whitening(mean, whiten)
 
 
-def save_original_latent_stats(stats: LatentStats, eigen_dir) -> list[Path]:
-    "Write `latent_mean.pt` and `Whitening.pt` as the original whitening script did."
-    return [atomic_torch_save(t.clone(), Path(eigen_dir) / name) for t,
-            name in zip((stats.mean, stats.whiten), ORIGINAL_STATS)]
+def save_original_latent_stats(stats: LatentStats, eigen_dir, g: Generator | None = None) -> list[Path]:
+    """Write `latent_mean.pt` and `Whitening.pt` as the original whitening script did, and with `g` the fingerprint of
+    the generator they belong to (`STATS_OWNER`)."""
+    out = [atomic_torch_save(t.clone(), Path(eigen_dir) / name) for t,
+           name in zip((stats.mean, stats.whiten), ORIGINAL_STATS)]
+    if g is None: return out
+    return out + [atomic_write(Path(eigen_dir) / STATS_OWNER, lambda f: f.write(weights_fingerprint(g)), text=True)]
 
 # %% ../nbs/10_inversion.ipynb #d9ebaab9
 LOSSES = ('mse', 'mae', 'mae_std', 'mae_scaled')
@@ -204,8 +224,9 @@ class InversionConfig(Settings):
 
     def problems(self) -> list[str]:
         late = [s for s in self.snapshot_steps if s > self.invstep]
-        return super().problems() + ([f'snapshot_steps {late} beyond invstep {self.invstep}'] if late else []) + \
-            self._continuation_problems()
+        out = super().problems() + ([f'snapshot_steps {late} beyond invstep {self.invstep}'] if late else [])
+        if self.var_indices == []: out.append('var_indices is empty: leave it out for every variable in the loss')
+        return out + self._continuation_problems()
 
     def _continuation_problems(self) -> list[str]:
         "Why `relative_spread` cannot run as asked: another optimiser or loss, or a phase left without steps."
@@ -525,6 +546,9 @@ def invert_ensembles(g: Generator, store: EnsembleStore, cases: list, cfg: Inver
     if (cfg.init == 'encoder') != (encoder is not None):
         raise InputError(f"init {cfg.init!r} with {'an' if encoder is not None else 'no'} encoder: init 'encoder' "
                          "needs one (enriching-gan train-encoder), init 'mean' uses none")
+    if cfg.var_indices and max(cfg.var_indices) >= g.nb_var:
+        raise InputError(f'var_indices {cfg.var_indices}: the generator makes {g.nb_var} variables (indices 0 to '
+                         f'{g.nb_var - 1})')
     dev = next(g.parameters()).device
     sizes = {c: store.n_members(*c) for c in cases}
     normaliser = store.normaliser.window(crop)   # that of the generator's window of the fields

@@ -289,7 +289,8 @@ def enrich_case(g: Generator, inversion: dict, cfg: PerturbationConfig, stats: L
     members = (residual_in_physical_units(fields_, source, normalised, real, normaliser)
                if cfg.decode == 'residual' and real is not None else normaliser.denormalise(fields_))
     alphas, betas, _ = cfg.layer_vectors(g.n_latent)
-    return {'members': members, 'source': source.cpu().numpy(), 'conditioning': chosen.numpy(),
+    made_from = {} if real is None else {'real_mean': np.asarray(real, np.float64).mean(axis=(-2, -1))}
+    return {**made_from, 'members': members, 'source': source.cpu().numpy(), 'conditioning': chosen.numpy(),
             'date': np.array(date), 'lead_time': np.array(lt), 'var_names': np.array(list(var_names)),
             'sample_rule': np.array(cfg.sample_rule), 'decode': np.array(cfg.decode), 'alphas': alphas.numpy(),
             'betas': betas.numpy()}

@@ -23,8 +23,8 @@ from tqdm.auto import tqdm
 from .benchmark import dressing_members, fit_dressing, ideal_given_real, quality_summary, split_dates
 from .checkpoints import load_checkpoint
 from .data import (DataError, EnsembleStore, NormalisationConfig, Normaliser, compute_statistics,
-                                crop_fields, normalisation_of, read_labels, stored_variables, variable_indices,
-                                write_labels)
+                                crop_fields, date_problem, normalisation_of, read_labels, stored_variables,
+                                variable_indices, write_labels)
 from .debias import DebiasConfig, DebiasModel, debias_trainer
 from .debias_apply import SamplingSettings, infer, plot_validation, validate
 from .encoder import load_encoder
@@ -49,21 +49,15 @@ from .tuning import TUNING_SUBDIR, TuningConfig, TuningResult, tune_strengths, t
 __all__ = ['GAN_ROUTE_ONLY', 'CASE_FILE', 'CASE_ARRAYS', 'PREDICTIVE_INFLATION', 'ADAM_INVERSION', 'BENCHMARK_VARIANTS',
            'INVERSION_KEYS', 'TUNING_ONLY_KEYS', 'DRESSINGS', 'DEMO_SCALES', 'TRAIN_STATS', 'HEADLINE', 'HEADLINE_SETS',
            'CaseSelection', 'GeneratorSource', 'JobInputs', 'checkpoint_file', 'normaliser_for', 'latent_stats_of',
-           'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune', 'EnrichSettings',
-           'tuned_strengths', 'enrich_settings', 'enrich', 'case_files', 'npz_shape', 'ExportSettings', 'export',
-           'EvaluateSettings', 'analyses_truth', 'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings',
-           'synth', 'StatsSettings', 'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate',
-           'InferSettings', 'debias_infer', 'BenchmarkProtocol', 'variant_inversion', 'enrich_as_variant',
-           'run_benchmark', 'DemoScale', 'demo_data', 'headline_table', 'DemoSettings', 'demo']
+           'job_variables', 'prepare', 'InvertSettings', 'invert', 'TuneSettings', 'tuning_dir', 'tune',
+           'EnrichSettings', 'tuned_strengths', 'enrich_settings', 'check_member_counts', 'enrich', 'case_files',
+           'npz_shape', 'check_enriched_from', 'ExportSettings', 'export', 'EvaluateSettings', 'analyses_truth',
+           'evaluate_and_report', 'headline_scores', 'evaluate', 'SynthSettings', 'synth', 'StatsSettings',
+           'statistics', 'train_flow_run', 'FlowUse', 'ValidateSettings', 'debias_validate', 'InferSettings',
+           'debias_infer', 'BenchmarkProtocol', 'variant_inversion', 'enrich_as_variant', 'run_benchmark', 'DemoScale',
+           'demo_data', 'headline_table', 'DemoSettings', 'demo']
 
 # %% ../nbs/20_pipeline.ipynb #803cca76
-def _date_problem(name: str, value) -> list[str]:
-    if value is None: return []
-    try: pd.Timestamp(value)
-    except (ValueError, TypeError): return [f'{name} {value!r} is not a date (YYYY-MM-DD)']
-    return []
-
-
 @dataclass
 class CaseSelection(Settings):
     "Which forecasts (date, lead time) of a data set a job works on."
@@ -78,8 +72,8 @@ class CaseSelection(Settings):
                                                   '(None: the one the generator was trained on)', ge=0)
 
     def problems(self) -> list[str]:
-        out = super().problems() + _date_problem('date_start', self.date_start)
-        out += _date_problem('date_stop', self.date_stop)
+        out = super().problems() + date_problem('date_start', self.date_start)
+        out += date_problem('date_stop', self.date_stop)
         if not out and self.date_start and self.date_stop and \
                 pd.Timestamp(self.date_start) > pd.Timestamp(self.date_stop):
             out.append(f'date_start {self.date_start} is after date_stop {self.date_stop}')
@@ -102,7 +96,7 @@ class GeneratorSource(Settings):
                                          'when there, else computed from the generator and written there')
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
     Shape: list[int] | None = option(None, 'expected (V, H, W) of the generator output, checked')
-    seed: int = option(0, 'random seed')
+    seed: int = option(0, 'random seed', ge=0)
 
     def problems(self) -> list[str]:
         out = super().problems()
@@ -155,6 +149,9 @@ def _original_normaliser(mean_file, scale_file, var_names) -> Normaliser:
 def normaliser_for(s: GeneratorSource, data_dir: Path, var_names, trained_with: dict | None = None) -> Normaliser:
     """The normalisation of a job: `mean_file`/`max_file`, else the statistics in `stat_dir` or the data set's own,
     read as the generator was trained (`trained_with`, recorded in its checkpoint) or else as the data set says."""
+    if s.mean_file and trained_with and normalisation_of(None, trained_with).per_pixel:
+        raise InputError('--mean_file/--max_file give per-variable statistics, the generator was trained with '
+                         'per-point ones: give --stat_dir the statistics it was trained with')
     if s.mean_file: return _original_normaliser(s.mean_file, s.max_file, var_names)
     ncfg = normalisation_of(data_dir / 'dataset_handler_config.yaml', trained_with)
     stat_dir = Path(s.stat_dir) if s.stat_dir else data_dir / ncfg.stat_folder
@@ -173,11 +170,11 @@ def latent_stats_of(s: GeneratorSource, g: Generator, ckpt_path, info: DistInfo)
     """The original `latent_mean.pt`/`Whitening.pt` of `eigen_dir` when there, else the generator's own (written to
     `eigen_dir` if given)."""
     present = [n for n in ORIGINAL_STATS if s.eigen_dir and (Path(s.eigen_dir) / n).is_file()]
-    if len(present) == len(ORIGINAL_STATS): return load_original_latent_stats(s.eigen_dir)
+    if len(present) == len(ORIGINAL_STATS): return load_original_latent_stats(s.eigen_dir, g)
     if present: raise InputError(f'{s.eigen_dir} holds {present[0]} without its pair: give both of '
                                  f'{" and ".join(ORIGINAL_STATS)}, or neither')
     stats = latent_stats_for(g, ckpt_path)
-    if s.eigen_dir and info.is_main: save_original_latent_stats(stats, s.eigen_dir)
+    if s.eigen_dir and info.is_main: save_original_latent_stats(stats, s.eigen_dir, g)
     return stats
 
 
@@ -194,6 +191,14 @@ def _select(store: EnsembleStore, sel: CaseSelection) -> list:
     return store.select(sel.date_start, sel.date_stop, dates_file, sel.leadtimes)
 
 
+def job_variables(given, trained) -> list[str]:
+    "The variables of a job: `given` (--var_names), which must be those the generator was `trained` on when recorded."
+    if given and trained and list(given) != list(trained):
+        raise InputError(f'the generator was trained on {", ".join(trained)}; --var_names gives {", ".join(given)}: '
+                         'leave out --var_names, or give these in this order')
+    return list(given or trained or ['u', 'v', 't2m'])
+
+
 def prepare(s) -> JobInputs:
     """Generator, data, cases, crop, latent statistics and rank of a job whose settings combine `CaseSelection` and
     `GeneratorSource`."""
@@ -202,7 +207,7 @@ def prepare(s) -> JobInputs:
     ckpt = load_checkpoint(ckpt_path, map_location=info.device)
     g = ckpt['g_ema'].eval()
     train_cfg = ckpt.get('train_config') or {}
-    var_names = s.var_names or train_cfg.get('var_names') or ['u', 'v', 't2m']
+    var_names = job_variables(s.var_names, train_cfg.get('var_names'))
     if len(var_names) != g.nb_var:
         raise InputError(f'{len(var_names)} variables {var_names} for a generator of {g.nb_var} variables (set '
                          '--var_names)')
@@ -359,40 +364,75 @@ class EnrichSettings(PerturbationConfig, CaseSelection, GeneratorSource):
         return Path(self.output_dir) / self.add_name if self.add_name else Path(self.output_dir)
 
 
+def _tuning_row(path, row: int) -> list[float]:
+    "Row `row` (tuning step) of a track `ema_alphas.npy`/`ema_betas.npy`; a file of one dimension is one row."
+    a = load_npy(path)
+    if a.ndim == 1: return [float(v) for v in a]
+    if not -len(a) <= row < len(a):
+        raise InputError(f'--betas_alphas_step {row}: {path} has {len(a)} rows (tuning steps): give 0 to '
+                         f'{len(a) - 1}, or -1 for the last')
+    return [float(v) for v in a[row]]
+
+
 def tuned_strengths(beta_dir, row: int = -1) -> dict:
-    """Tuned perturbation settings in `beta_dir`: `perturbation.yaml`, or the original `ema_alphas.npy`/`ema_betas.npy`
-    (row `row`); none when it holds neither."""
+    """Tuned perturbation settings in `beta_dir`: `perturbation.yaml` and/or the original `ema_alphas.npy`/
+    `ema_betas.npy`, whose row `row` (tuning step; -1: the last, which `perturbation.yaml` holds) gives the alphas and
+    betas; none when it holds neither."""
     d = Path(beta_dir)
-    if (d / 'perturbation.yaml').is_file(): return PerturbationConfig.from_yaml(d / 'perturbation.yaml').to_dict()
-    out = {}
-    for name in ('alphas', 'betas'):
-        if (d / f'ema_{name}.npy').is_file():
-            a = load_npy(d / f'ema_{name}.npy')
-            out[name] = [float(v) for v in (a[row] if a.ndim == 2 else a)]
+    out = PerturbationConfig.from_yaml(d / 'perturbation.yaml').to_dict() if (d / 'perturbation.yaml').is_file() else {}
+    if out and row == -1: return out
+    if out and not (d / 'ema_betas.npy').is_file():
+        raise InputError(f'--betas_alphas_step {row} selects a row of ema_betas.npy, and {d} holds perturbation.yaml '
+                         'alone: leave --betas_alphas_step out')
+    for name in ('betas', 'alphas'):
+        if (d / f'ema_{name}.npy').is_file(): out[name] = _tuning_row(d / f'ema_{name}.npy', row)
     return out
+
+
+def _tuned_for(beta_dir, data_dir, row: int, decode: str) -> dict:
+    """The tuned strengths of a job: those of `beta_dir`, which must hold some, else those of `data_dir/tuning` when
+    there; refused for `decode` direct when tuned for the residual decoding (variable_scales)."""
+    if beta_dir is None: tuned = tuned_strengths(Path(data_dir) / TUNING_SUBDIR, row) if data_dir else {}
+    elif not any((Path(beta_dir) / n).is_file() for n in ('perturbation.yaml', 'ema_betas.npy')):
+        what = 'holds neither perturbation.yaml nor ema_betas.npy' if Path(beta_dir).is_dir() else 'no such directory'
+        raise InputError(f'--beta_dir {beta_dir}: {what}: give the output directory of `enriching-gan tune`')
+    else: tuned = tuned_strengths(beta_dir, row)
+    if tuned.get('variable_scales') is not None and decode != 'residual':
+        raise InputError(f'{beta_dir or Path(data_dir) / TUNING_SUBDIR}: these strengths were tuned for the residual '
+                         f'decoding: retune them with --decode {decode}, or enrich with --decode residual')
+    return tuned
 
 
 def enrich_settings(values: dict, where: str = 'settings') -> EnrichSettings:
     """`EnrichSettings` from the given `values` on top of the tuned strengths they point to (`beta_dir`, else
     `data_dir`)."""
     canonical = EnrichSettings.canonical(values, where)
-    data_dir = canonical.get('data_dir')
-    tuned_in = canonical.get('beta_dir') or (Path(data_dir) / TUNING_SUBDIR if data_dir else None)
-    tuned = tuned_strengths(tuned_in, canonical.get('betas_alphas_step', -1)) if tuned_in else {}
+    tuned = _tuned_for(canonical.get('beta_dir'), canonical.get('data_dir'), canonical.get('betas_alphas_step', -1),
+                       canonical.get('decode', 'residual'))
     return EnrichSettings.from_dict({**tuned, **canonical}, where)
 
 
 def _with_tuned(s: EnrichSettings) -> EnrichSettings:
     "`s` with the tuned strengths of its `beta_dir` (or `data_dir/tuning`) where it leaves them unset (None)."
-    tuned_in = Path(s.beta_dir) if s.beta_dir else Path(s.data_dir) / TUNING_SUBDIR
-    tuned = tuned_strengths(tuned_in, s.betas_alphas_step)
+    tuned = _tuned_for(s.beta_dir, s.data_dir, s.betas_alphas_step, s.decode)
     return s.replace(**{k: v for k, v in tuned.items() if getattr(s, k, 0) is None})
+
+
+def check_member_counts(cfg: PerturbationConfig, store: EnsembleStore, cases: list) -> None:
+    """Refuse more `N_seeds` than conditioning members; counts above an ensemble's size take all its members, as the
+    original command lines do (`--N_seeds=16 --N_conditioners=16` on smaller ensembles)."""
+    n, case = min((store.n_members(*c), c) for c in cases)
+    k = min(cfg.conditioning_members or n, n)
+    if cfg.N_seeds is not None and cfg.N_seeds > k and cfg.conditioning_members and cfg.conditioning_members < n:
+        raise InputError(f'--N_seeds {cfg.N_seeds}: the new members start from the {k} conditioning members '
+                         f'(--conditioning_members): give at most {k}')
 
 
 def _enrich_gan(s: EnrichSettings, progress: bool) -> tuple[list[Path], list | None, DistInfo]:
     "The GAN route: the case files, the generator's window, this process's place."
     job = prepare(s)
     cfg = _style_mask(_with_tuned(s), job.g.n_latent)
+    check_member_counts(cfg, job.store, job.cases)
     if s.verbose and job.info.is_main: print(f'perturbation settings: {cfg.to_dict()}', file=sys.stderr)
     real_of = lambda case: crop_fields(job.store.ensemble(*case), job.crop)
     paths = enrich_ensembles(job.g, s.data_dir, job.cases, cfg, s.destination(), job.stats, job.normaliser,
@@ -447,6 +487,18 @@ def npz_shape(path, key: str) -> tuple[int, ...]:
             from None
 
 
+def check_enriched_from(store: EnsembleStore, case, path, crop=None) -> None:
+    """Refuse a data set whose real members of `case` are not those the enrichment in the case file `path` was made
+    from (the member means it records, `real_mean`); files without the record pass."""
+    made = load_npz(path)
+    if 'real_mean' not in made: return
+    real = crop_fields(store.ensemble(*case), crop)
+    if real.shape[-2:] != made['members'].shape[-2:]: return          # another window: the shape checks say so
+    if real.shape[:2] != made['real_mean'].shape or not np.allclose(real.mean(axis=(-2, -1)), made['real_mean']):
+        raise InputError(f'{path}: the real members in {store.data_dir} are not those the enrichment was made from: '
+                         'give --real_data_dir the data set it enriched')
+
+
 @dataclass
 class ExportSettings(CaseSelection):
     "Settings of `enriching-gan export`: the case files of a job gathered into one CF Zarr store or NetCDF file."
@@ -487,6 +539,7 @@ def _export_layout(s: ExportSettings, found: dict) -> tuple:
     odd = next((c for c, shape in sizes.items() if shape[1:] != (len(var_names), *lon.shape)), None)
     if odd: raise InputError(f'{found[odd]}: fields {sizes[odd][1:]}, the grid gives {(len(var_names), *lon.shape)}: '
                              'give --crop_indexes, the window the generator makes')
+    if key == 'members': check_enriched_from(store, cases[0], found[cases[0]], s.crop_indexes)
     n_real = max(store.n_members(*c) for c in cases) if s.real_members else 0
     kind = ['real'] * n_real + ['generated'] * max(shape[0] for shape in sizes.values())
     return key, store, cases, (lon, lat), kind
@@ -614,7 +667,12 @@ def evaluate(s: EvaluateSettings) -> tuple[Evaluation, dict[str, Path]]:
     "Evaluate the enriched cases of the selection that exist (`evaluate_and_report`)."
     first = sorted(Path(s.enriched_dir).glob('*.npz'))
     if not first: raise InputError(f'{s.enriched_dir}: no enriched ensembles (*.npz): run `enriching-gan enrich` first')
-    var_names = [str(v) for v in load_npz(first[0])['var_names']]
+    arrays = load_npz(first[0])
+    if 'members' not in arrays:
+        held = next((what for key, what in CASE_ARRAYS.items() if key in arrays), 'no ensemble')
+        raise InputError(f'{s.enriched_dir}: its case files hold {held}, not enriched members: give --enriched_dir the '
+                         'output directory of `enriching-gan enrich`')
+    var_names = [str(v) for v in arrays['var_names']]
     data_dir = Path(s.real_data_dir)
     store = EnsembleStore(data_dir, var_names, read_labels(data_dir / s.id_file))
     selected = _select(store, s)
@@ -623,6 +681,7 @@ def evaluate(s: EvaluateSettings) -> tuple[Evaluation, dict[str, Path]]:
                                    f'{case_name(*selected[0])}.npz is missing')
     if len(cases) < len(selected):
         print(f'evaluating the {len(cases)} enriched case(s) of the {len(selected)} selected', file=sys.stderr)
+    check_enriched_from(store, cases[0], Path(s.enriched_dir) / f'{case_name(*cases[0])}.npz', s.crop_indexes)
     return evaluate_and_report(store, cases, s.enriched_dir, s.output_dir, s.inversion_dir, s.obs_dir,
                                s.reference_members, s.crop_indexes, s.maps, s.seed, s.title, s.truths)
 
@@ -642,7 +701,7 @@ class SynthSettings(Settings):
     per_pixel: bool = option(False, 'normalisation statistics per grid point instead of per variable')
 
     def problems(self) -> list[str]:
-        return super().problems() + _date_problem('start_date', self.start_date) + _required(self, ('output_dir',))
+        return super().problems() + date_problem('start_date', self.start_date) + _required(self, ('output_dir',))
 
 
 def synth(s: SynthSettings, progress: bool = True) -> Path:
@@ -693,8 +752,8 @@ class FlowUse(SamplingSettings):
     device: str = option('auto', 'cpu, cuda, cuda:N or auto')
 
     def problems(self) -> list[str]:
-        out = super().problems() + _date_problem('date_start', self.date_start)
-        return out + _date_problem('date_stop', self.date_stop) + _required(self, ('run_dir',))
+        out = super().problems() + date_problem('date_start', self.date_start)
+        return out + date_problem('date_stop', self.date_stop) + _required(self, ('run_dir',))
 
     def sampling(self) -> SamplingSettings:
         "The sampling settings alone."
