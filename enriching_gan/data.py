@@ -389,7 +389,9 @@ class Normaliser:
         for kind in config.stat_kinds():
             path = Path(stat_dir) / config.stat_filename(kind)
             if not path.is_file():
-                raise DataError(f'{path}: statistics file not found (compute it with compute_statistics)')
+                raise DataError(f'{path}: statistics file not found: compute it with `enriching-gan stats` '
+                                '(compute_statistics), or point --stat_dir at the statistics the generator was '
+                                'trained with')
             s = np.load(path, allow_pickle=False)
             n_file_vars = len(names) if names is not None else s.shape[0]
             if s.shape[0] != n_file_vars:

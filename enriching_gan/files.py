@@ -21,7 +21,7 @@ import torch
 # %% auto #0
 __all__ = ['TMP_SUFFIX', 'HOST', 'UMASK', 'InputError', 'writer_id', 'atomic_write', 'atomic_torch_save', 'atomic_save_npz',
            'atomic_save_npy', 'atomic_directory', 'remove_stale_temporaries', 'load_npz', 'load_npy', 'load_torch',
-           'readable', 'scratch_dir']
+           'readable', 'scratch_dir', 'check_writable_dir']
 
 # %% ../nbs/00_files.ipynb #74691cec
 class InputError(ValueError):
@@ -172,4 +172,17 @@ def scratch_dir(prefix: str = 'enriching_gan-') -> Path:
     (a process-pool worker too)."""
     path = Path(tempfile.mkdtemp(prefix=prefix))
     multiprocessing.util.Finalize(None, shutil.rmtree, args=(path,), kwargs={'ignore_errors': True}, exitpriority=0)
+    return path
+
+# %% ../nbs/00_files.ipynb #522bde4b
+def check_writable_dir(path, what: str = 'output directory') -> Path:
+    """`path` as a `Path` when it is a directory this process can write in, or can be made (its nearest existing
+    parent is a writable directory); else `InputError` naming `what` and the culprit."""
+    path = Path(path)
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise InputError(f'{what} {path}: {existing} is a file, not a directory: choose another {what}')
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f'{what} {path}: {existing} is not writable (permissions, or a read-only disk): choose '
+                         f'another {what}')
     return path

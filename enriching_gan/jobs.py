@@ -20,8 +20,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .dist import DistInfo, barrier, broadcast_object
-from .files import (TMP_SUFFIX, InputError, atomic_save_npz, atomic_write, load_npz, readable,
-                                 remove_stale_temporaries, writer_id)
+from .files import (TMP_SUFFIX, InputError, atomic_save_npz, atomic_write, check_writable_dir, load_npz,
+                                 readable, remove_stale_temporaries, writer_id)
 
 # %% auto #0
 __all__ = ['case_name', 'member_seed', 'load_case', 'JobMismatch', 'JobManifest', 'CaseProgress', 'NonFiniteOutput',
@@ -176,7 +176,7 @@ def run_cases(manifest: JobManifest, out_dir, items: list, compute: Callable[[li
               work_of: Callable[[Hashable], float] = lambda item: 1., desc: str = 'cases', unit: str = 'cases',
               split: bool = True, info: DistInfo | None = None, progress: bool = True) -> list[Path]:
     "Compute and write `out_dir/<name>.npz` for every item not done yet (see above); returns every item's path."
-    info, out_dir = info or DistInfo(), Path(out_dir)
+    info, out_dir = info or DistInfo(), check_writable_dir(out_dir)
     manifest.check_against(out_dir)
     if info.is_main: remove_stale_temporaries(out_dir)
     paths = {item: out_dir / f'{name_of(item)}.npz' for item in items}

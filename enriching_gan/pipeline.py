@@ -29,7 +29,7 @@ from .debias import DebiasConfig, DebiasModel, debias_trainer
 from .debias_apply import SamplingSettings, infer, plot_validation, validate
 from .encoder import load_encoder
 from .dist import DistInfo, barrier, resolve_device, setup_distributed
-from .files import InputError, atomic_directory, atomic_write, load_npy, load_npz
+from .files import InputError, atomic_directory, atomic_write, check_writable_dir, load_npy, load_npz
 from .flow import ODE_METHODS
 from .flow_enrichment import EnrichmentFlow, FlowEnrichConfig, enrich_with_flow, flow_enrichment_trainer
 from .formats import Analyses, create_ensemble_store, finish_ensemble, write_ensemble_case
@@ -173,6 +173,7 @@ def latent_stats_of(s: GeneratorSource, g: Generator, ckpt_path, info: DistInfo)
     if len(present) == len(ORIGINAL_STATS): return load_original_latent_stats(s.eigen_dir, g)
     if present: raise InputError(f'{s.eigen_dir} holds {present[0]} without its pair: give both of '
                                  f'{" and ".join(ORIGINAL_STATS)}, or neither')
+    if s.eigen_dir: check_writable_dir(s.eigen_dir, 'eigen_dir')
     stats = latent_stats_for(g, ckpt_path)
     if s.eigen_dir and info.is_main: save_original_latent_stats(stats, s.eigen_dir, g)
     return stats
@@ -251,6 +252,7 @@ class InvertSettings(InversionConfig, CaseSelection, GeneratorSource):
 
 def invert(s: InvertSettings, progress: bool = True) -> list[Path]:
     "Invert the selected ensembles; returns the case files."
+    if s.pack_dir: check_writable_dir(s.pack_dir, 'pack_dir')               # written after the inversions
     job = prepare(s)
     encoder = load_encoder(s.encoder, job.g, job.info.device) if s.init == 'encoder' else None
     paths = invert_ensembles(job.g, job.store, job.cases, s, s.output_dir, job.stats, job.crop, s.max_members, s.seed,
