@@ -707,8 +707,17 @@ class EnsembleStore:
             cases = [c for c in cases if c[1] in lts]
         if not cases:
             raise DataError(f'{self.data_dir}: no data for dates {date_start or "…"} to {date_stop or "…"}'
-                            f'{" in " + str(dates_file) if dates_file else ""}, lead times {lead_times or "all"}')
+                            f'{" in " + str(dates_file) if dates_file else ""}, lead times {lead_times or "all"} '
+                            f'({self._holdings()})')
         return cases
+
+    def _holdings(self) -> str:
+        "What the data set holds: its dates and lead-time indices (with their hours when known)."
+        cases, hours = self.cases(), self.lead_hours()
+        dates, leads = sorted({d for d, _ in cases}), sorted({lt for _, lt in cases})
+        if not dates: return 'it holds no forecast'
+        named = [f'{lt} ({hours[lt]:g} h)' if hours and lt in hours else str(lt) for lt in leads]
+        return f'it holds dates {dates[0]} to {dates[-1]} and lead-time indices {", ".join(named)}'
 
     def _names(self, date: str, lead_time: int) -> list[str]:
         key = (str(pd.Timestamp(date).date()), int(lead_time))

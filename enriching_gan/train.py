@@ -519,19 +519,23 @@ RESUMABLE_CHANGES = {   # run length, logging, and where things are: a resumed r
     'pretrained_model', 'world_size'}
 
 
+def _differences(there: dict, now: dict, keys) -> str:
+    "'key value there, value now' for each of `keys` whose values differ, joined by '; '."
+    return '; '.join(f'{k} {there.get(k)!r} there, {now.get(k)!r} now' for k in keys if there.get(k) != now.get(k))
+
+
 @patch
 def resume(self: Trainer, path: Path, ckpt: dict) -> None:
     """Continue from `ckpt`, the entries of the checkpoint `path` written by `save`, made with the same training
     settings."""
-    made_for = (ckpt.get('config') or {}).get('generator')
+    made_for = (ckpt.get('config') or {}).get('generator') or {}
     if made_for != self.g.config:
-        raise CheckpointError(f'{path}: the checkpoint was made for another generator ({made_for}) than this '
-                              f'configuration builds ({self.g.config}); use another output_dir')
-    saved = ckpt.get('train_config') or {}
-    changed = [k for k in sorted(saved) if k not in RESUMABLE_CHANGES and k in self.cfg.to_dict()
-               and saved[k] != self.cfg.to_dict()[k]]
-    if changed:
-        what = '; '.join(f'{k} {saved[k]!r} there, {self.cfg.to_dict()[k]!r} now' for k in changed)
+        what = _differences(made_for, self.g.config, sorted(set(made_for) | set(self.g.config)))
+        raise CheckpointError(f'{path}: the checkpoint was made for another generator ({what}) than this '
+                              'configuration builds; use another output_dir, or the settings of the run')
+    saved, now = ckpt.get('train_config') or {}, self.cfg.to_dict()
+    what = _differences(saved, now, [k for k in sorted(saved) if k not in RESUMABLE_CHANGES and k in now])
+    if what:
         raise CheckpointError(f'{path}: the run was trained with other settings ({what}): a resumed run would not '
                               'continue it exactly; use another output_dir, or the settings of the run')
     self._load_networks(ckpt, str(path), with_optimisers=True)
