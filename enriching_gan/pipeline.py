@@ -10,6 +10,7 @@ import math
 import re
 import shutil
 import sys
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, fields
@@ -726,12 +727,23 @@ class StatsSettings(Settings):
 
 
 def statistics(s: StatsSettings) -> Path:
-    "Compute and write the statistics of `s`; returns their directory."
+    """Compute and write the statistics of `s`; returns their directory. Statistics already there are kept when they
+    are these ones and refused when they differ: generators trained with them would read the new ones."""
     data_dir = Path(s.data_dir)
     yaml_path = Path(s.dataset_handler_config)
     ncfg = NormalisationConfig.from_yaml(yaml_path if yaml_path.is_file() else data_dir / yaml_path)
     out = Path(s.stat_dir) if s.stat_dir else data_dir / ncfg.stat_folder
-    compute_statistics(data_dir, ncfg, read_labels(data_dir / s.id_file), out)
+    there = {kind: out / ncfg.stat_filename(kind) for kind in ncfg.stat_kinds()}
+    there = {kind: path for kind, path in there.items() if path.is_file()}
+    if not there:
+        compute_statistics(data_dir, ncfg, read_labels(data_dir / s.id_file), out)
+        return out
+    with tempfile.TemporaryDirectory() as fresh:
+        new = compute_statistics(data_dir, ncfg, read_labels(data_dir / s.id_file), fresh, progress=False)
+    if any(not np.array_equal(load_npy(path), new[kind].astype(np.float32)) for kind, path in there.items()):
+        raise InputError(f'{out} already holds other statistics ({", ".join(p.name for p in there.values())}: another '
+                         'data set or other samples), which generators trained with them read: choose another '
+                         '--stat_dir, or remove them first')
     return out
 
 # %% ../nbs/20_pipeline.ipynb #db45855c
