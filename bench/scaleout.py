@@ -53,11 +53,13 @@ def main():
         g = Generator(args.size, 3, channel_max=args.channel_max)
         ckpt = save_checkpoint(tmp / 'ckpt_0000001.pt', g=g, train_config={'var_names': ['u', 'v', 't2m']})
         common = ['--ckpt_dir', str(ckpt), '--real_data_dir', str(data)]
-        launch(['invert', *common, '--invstep', '1', '--output_dir', str(tmp / 'warm')], 1, cores, tmp)   # latent statistics, caches
+        launch(['invert', *common, '--invstep', '1', '--output_dir', str(tmp / 'warm')], 1, cores,
+               tmp)   # latent statistics, caches
         rows = []
         for n in [int(v) for v in args.processes.split(',')]:
             threads = 1 if cuda else max(cores // n, 1)
-            inv = launch(['invert', *common, '--invstep', str(args.invstep), '--output_dir', str(tmp / f'inv{n}')], n, threads, tmp)
+            inv = launch(['invert', *common, '--invstep', str(args.invstep), '--output_dir', str(tmp / f'inv{n}')],
+                         n, threads, tmp)
             enr = launch(['enrich', *common, '--data_dir', str(tmp / f'inv{n}'), '--N_samples', str(args.samples),
                           '--output_dir', str(tmp / f'enr{n}')], n, threads, tmp)
             rows.append({'processes': n, 'threads each': threads, 'inversion s': f'{inv:.1f}',

@@ -93,7 +93,7 @@ class EncoderTrainConfig(Settings):
     latent_weight: float = option(1., 'weight of the error of the whitened codes of generated samples', ge=0)
     w_regularize: float = option(0.01, 'weight of the squared distance of the whitened codes to the latent mean',
                                  ge=0)
-    seed: int = option(0, 'random seed')
+    seed: int = option(0, 'random seed', ge=0)
     ckpt_every: int = option(500, 'steps between checkpoints (0: only the last)', ge=0)
     keep_checkpoints: int = option(3, 'checkpoints kept', ge=1)
     log_every: int = option(50, 'steps between log entries (0: only the last)', ge=0)

@@ -188,7 +188,8 @@ class FlowRunSettings(FlowSettings):
     def problems(self) -> list[str]:
         out = super().problems() + date_problem('date_start', self.date_start)
         out += date_problem('date_stop', self.date_stop)
-        if not out and self.date_start and self.date_stop and self.date_start > self.date_stop:
+        if (not out and self.date_start and self.date_stop
+                and pd.Timestamp(self.date_start) > pd.Timestamp(self.date_stop)):
             out.append(f'date_start {self.date_start} is after date_stop {self.date_stop}')
         return out
 

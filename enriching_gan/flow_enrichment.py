@@ -270,7 +270,7 @@ def enrich_with_flow(flow: EnrichmentFlow, store: EnsembleStore, cases: list, ou
                       f'{flow.scales.members}: its members are calibrated for that size')
     missing = sorted(set(cases) - set(store.cases()))
     if missing: raise DataError(f'{store.data_dir}: no samples for {missing[0][0]} lead time {missing[0][1]}')
-    grid, learned = store.ensemble(*cases[0]).shape[-2:], flow.scales.static.shape[1:]
+    grid, learned = store.member(*cases[0], 0).shape[-2:], flow.scales.static.shape[1:]
     if len(flow.scales.static) and grid != learned:
         raise DataError(f'{store.data_dir}: fields of {grid[0]}x{grid[1]}, the flow learned with static fields of '
                         f'{learned[0]}x{learned[1]}: enrich data of its grid, or train a flow on this one')

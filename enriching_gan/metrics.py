@@ -18,7 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .data import DataError, EnsembleStore, crop_fields
-from .files import atomic_write
+from .files import InputError, atomic_write
 from .jobs import load_case
 
 # %% auto #0
@@ -282,10 +282,10 @@ def rank_summary(counts: np.ndarray) -> dict[str, float]:
 def _check_scorable(case: str, sets: dict, obs) -> None:
     "Refuse sets of fewer than 2 members and non-finite members or verifying fields, which the scores cannot use."
     small = {k: len(v) for k, v in sets.items() if len(v) < 2}
-    if small: raise ValueError(f'{case}: sets {small} have fewer than 2 members; ensemble scores need at least 2')
+    if small: raise InputError(f'{case}: sets {small} have fewer than 2 members; ensemble scores need at least 2')
     arrays = {**sets, **({} if obs is None else {'verifying fields': np.asarray(obs)})}
     bad = {k: int((~np.isfinite(v)).sum()) for k, v in arrays.items() if not np.isfinite(v).all()}
-    if bad: raise ValueError(f'{case}: non-finite values (count per set) {bad}: fill or drop them before scoring')
+    if bad: raise InputError(f'{case}: non-finite values (count per set) {bad}: fill or drop them before scoring')
 
 
 @dataclass

@@ -81,7 +81,7 @@ class PerturbationConfig(Settings):
                                               'subset per case; None: all)', ge=2, aliases=('N_conditioners',))
     N_seeds: int | None = option(None, 'real members the new ones start from, among the conditioning ones (None: all)',
                                  ge=1)
-    seed: int = option(0, 'random seed of the perturbations')
+    seed: int = option(0, 'random seed of the perturbations', ge=0)
 
     def __post_init__(self):
         self.sample_rule = ORIGINAL_RULE_NAMES.get(self.sample_rule, self.sample_rule)

@@ -168,16 +168,20 @@ def normaliser_for(s: GeneratorSource, data_dir: Path, var_names, trained_with: 
 
 
 def latent_stats_of(s: GeneratorSource, g: Generator, ckpt_path, info: DistInfo) -> LatentStats:
-    """The original `latent_mean.pt`/`Whitening.pt` of `eigen_dir` when there, else the generator's own (written to
-    `eigen_dir` if given)."""
-    present = [n for n in ORIGINAL_STATS if s.eigen_dir and (Path(s.eigen_dir) / n).is_file()]
-    if len(present) == len(ORIGINAL_STATS): return load_original_latent_stats(s.eigen_dir, g)
-    if present: raise InputError(f'{s.eigen_dir} holds {present[0]} without its pair: give both of '
-                                 f'{" and ".join(ORIGINAL_STATS)}, or neither')
-    if s.eigen_dir: check_writable_dir(s.eigen_dir, 'eigen_dir')
-    stats = latent_stats_for(g, ckpt_path)
-    if s.eigen_dir and info.is_main: save_original_latent_stats(stats, s.eigen_dir, g)
-    return stats
+    """The original `latent_mean.pt`/`Whitening.pt` of `eigen_dir` when there, else the generator's own; with
+    `eigen_dir`, written there by rank 0 and read back by every rank, so that a first run, its reruns and all ranks use
+    the same statistics."""
+    if not s.eigen_dir: return latent_stats_for(g, ckpt_path)
+    barrier(info)                                                   # every rank looks before rank 0 writes
+    present = [n for n in ORIGINAL_STATS if (Path(s.eigen_dir) / n).is_file()]
+    if present and len(present) < len(ORIGINAL_STATS):
+        raise InputError(f'{s.eigen_dir} holds {present[0]} without its pair: give both of '
+                         f'{" and ".join(ORIGINAL_STATS)}, or neither')
+    if not present:
+        check_writable_dir(s.eigen_dir, 'eigen_dir')
+        if info.is_main: save_original_latent_stats(latent_stats_for(g, ckpt_path), s.eigen_dir, g)
+        barrier(info)
+    return load_original_latent_stats(s.eigen_dir, g)
 
 
 def _select(store: EnsembleStore, sel: CaseSelection) -> list:
@@ -303,6 +307,7 @@ def _style_mask(s, n_latent: int) -> PerturbationConfig:
 
 def tune(s: TuneSettings, progress: bool = True) -> TuningResult:
     "Tune the perturbation strengths on the selected cases; returns them (also written to `output_dir`)."
+    check_writable_dir(tuning_dir(s))
     job = prepare(s)
     base = _style_mask(s, job.g.n_latent).replace(kept_spread=None)   # not tuned, so not recorded with the strengths
     base.layer_vectors(job.g.n_latent)
@@ -384,6 +389,9 @@ def tuned_strengths(beta_dir, row: int = -1) -> dict:
     d = Path(beta_dir)
     out = PerturbationConfig.from_yaml(d / 'perturbation.yaml').to_dict() if (d / 'perturbation.yaml').is_file() else {}
     if out and row == -1: return out
+    if out.get('variable_scales') is not None:
+        raise InputError(f'--betas_alphas_step {row}: the factors per variable of {d / "perturbation.yaml"} were fitted '
+                         'with the strengths of the last step, not of this one: leave --betas_alphas_step out')
     if out and not (d / 'ema_betas.npy').is_file():
         raise InputError(f'--betas_alphas_step {row} selects a row of ema_betas.npy, and {d} holds perturbation.yaml '
                          'alone: leave --betas_alphas_step out')
@@ -424,11 +432,11 @@ def _with_tuned(s: EnrichSettings) -> EnrichSettings:
 def check_member_counts(cfg: PerturbationConfig, store: EnsembleStore, cases: list) -> None:
     """Refuse more `N_seeds` than conditioning members; counts above an ensemble's size take all its members, as the
     original command lines do (`--N_seeds=16 --N_conditioners=16` on smaller ensembles)."""
-    n, case = min((store.n_members(*c), c) for c in cases)
-    k = min(cfg.conditioning_members or n, n)
-    if cfg.N_seeds is not None and cfg.N_seeds > k and cfg.conditioning_members and cfg.conditioning_members < n:
-        raise InputError(f'--N_seeds {cfg.N_seeds}: the new members start from the {k} conditioning members '
-                         f'(--conditioning_members): give at most {k}')
+    if cfg.N_seeds is None or not cfg.conditioning_members: return
+    for case in cases:
+        if cfg.conditioning_members < store.n_members(*case) and cfg.N_seeds > cfg.conditioning_members:
+            raise InputError(f'--N_seeds {cfg.N_seeds}: the new members start from the {cfg.conditioning_members} '
+                             f'conditioning members (--conditioning_members): give at most {cfg.conditioning_members}')
 
 
 def _enrich_gan(s: EnrichSettings, progress: bool) -> tuple[list[Path], list | None, DistInfo]:
@@ -551,6 +559,7 @@ def _export_layout(s: ExportSettings, found: dict) -> tuple:
 def export(s: ExportSettings, progress: bool = True) -> Path:
     "Gather the case files of `s.enriched_dir` into the CF file `s.output` (resumable); returns it."
     folder, out = Path(s.enriched_dir), Path(s.output)
+    check_writable_dir(out.parent, 'output')
     found = case_files(folder)
     if not found: raise InputError(f'{folder}: no case files (<date>_lt<NN>.npz) to export')
     key, store, cases, (lon, lat), kind = _export_layout(s, found)
@@ -602,7 +611,7 @@ class EvaluateSettings(CaseSelection):
     output_dir: str | None = option(None, 'where metrics.csv, metrics.json and report.html are written')
     maps: int = option(2, 'cases shown on maps in the report', ge=0)
     title: str = option('Enriched ensemble: evaluation', 'title of the report')
-    seed: int = option(0, 'random seed (rank-histogram tie breaking)')
+    seed: int = option(0, 'random seed (rank-histogram tie breaking)', ge=0)
 
     def problems(self) -> list[str]:
         return super().problems() + _required(self, ('real_data_dir', 'enriched_dir', 'output_dir'))
@@ -700,7 +709,7 @@ class SynthSettings(Settings):
     var_names: list[str] = option(['rr', 'u', 'v', 't2m'], 'stored variables: the first of rr, u, v, t2m, orog')
     start_date: str = option('2024-01-15', 'first date, YYYY-MM-DD')
     date_step_days: int = option(7, 'days between dates', ge=1)
-    seed: int = option(0, 'random seed of the synthetic weather')
+    seed: int = option(0, 'random seed of the synthetic weather', ge=0)
     per_pixel: bool = option(False, 'normalisation statistics per grid point instead of per variable')
 
     def problems(self) -> list[str]:
@@ -740,10 +749,12 @@ def statistics(s: StatsSettings) -> Path:
         return out
     with tempfile.TemporaryDirectory() as fresh:
         new = compute_statistics(data_dir, ncfg, read_labels(data_dir / s.id_file), fresh, progress=False)
-    if any(not np.array_equal(load_npy(path), new[kind].astype(np.float32)) for kind, path in there.items()):
-        raise InputError(f'{out} already holds other statistics ({", ".join(p.name for p in there.values())}: another '
-                         'data set or other samples), which generators trained with them read: choose another '
-                         '--stat_dir, or remove them first')
+        if any(not np.array_equal(load_npy(path), new[kind].astype(np.float32)) for kind, path in there.items()):
+            raise InputError(f'{out} already holds other statistics ({", ".join(p.name for p in there.values())}: '
+                             'another data set or other samples), which generators trained with them read: choose '
+                             'another --stat_dir, or remove them first')
+        for name in sorted(p.name for p in Path(fresh).iterdir() if not (out / p.name).is_file()):
+            atomic_write(out / name, lambda f, name=name: f.write((Path(fresh) / name).read_bytes()))   # completed
     return out
 
 # %% ../nbs/20_pipeline.ipynb #db45855c
@@ -855,7 +866,7 @@ class BenchmarkProtocol(Settings):
                                  'default (enriched)', choices=tuple(BENCHMARK_VARIANTS)[1:])
     n_boot: int = option(2000, 'bootstrap resamples of the evaluation dates (of the cases, with one date)',
                          ge=100)
-    seed: int = option(0, 'random seed of the perturbations, the baseline and the bootstrap')
+    seed: int = option(0, 'random seed of the perturbations, the baseline and the bootstrap', ge=0)
     encoder: str | None = option(None, 'encoder of the generator (`enriching-gan train-encoder`), for the variants '
                                  'whose inversion starts from its codes')
 

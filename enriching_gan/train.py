@@ -112,7 +112,7 @@ class TrainConfig(Settings):
     g_reg_every: int = option(4, 'steps between path-length penalties', ge=1)
     mixing: float = option(0.9, 'style-mixing probability', ge=0, le=1)
     ema_kimg: float = option(10., 'half-life of the generator EMA, in thousands of images', ge=0)
-    seed: int = option(0, 'random seed')
+    seed: int = option(0, 'random seed', ge=0)
     # outputs
     ckpt_every: int = option(5000, 'steps between checkpoints (0: only the last)', ge=0, aliases=('save_step',))
     save_epoch: int | None = option(None, 'epochs between checkpoints (None or 0: by steps only)', ge=0)

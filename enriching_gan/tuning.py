@@ -53,7 +53,7 @@ class TuningConfig(Settings):
     cases_per_step: int = option(4, 'cases drawn at each step', ge=1)
     ema: float = option(0.9, 'decay of the moving average of the strengths (the result)', ge=0, lt=1)
     save_every: int = option(50, 'steps between saved states: a killed run resumes from the last', ge=1)
-    seed: int = option(0, 'random seed of the draws')
+    seed: int = option(0, 'random seed of the draws', ge=0)
     inflate_random: object = ignored('the inflation is the fixed --inflate here')
 
     def problems(self) -> list[str]:

@@ -33,7 +33,7 @@ def write_train_config(path: Path, data_dir: Path, out_dir: Path, **overrides) -
 
 @functools.cache
 def torchrun_logs() -> Path:
-    "The folder of torchrun's logs for this test process (by default each torchrun leaves one in /tmp), removed at its end."
+    "The folder of torchrun's logs of this test process, removed at its end (by default each run leaves one in /tmp)."
     from enriching_gan.files import scratch_dir
     return scratch_dir(prefix='enriching_gan-torchrun-')
 
