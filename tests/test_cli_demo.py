@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import torchrun_logs
 from enriching_gan.cli import main
 
 CLI = str(Path(sys.executable).parent / 'enriching-gan')
@@ -148,6 +149,8 @@ def test_run_training_script(tmp_path, synthetic_data):
     assert run_script('run_training.sh').returncode == 2
     (tmp_path / 'config.yaml').write_text(f'output_dir: {tmp_path / "run"}\ncrop_size: [16, 16]\nbatch_size: 2\nlatent_dim: 16\n'
                                           'n_mlp: 1\nchannel_max: 8\ntotal_steps: 2\nckpt_every: 2\nnum_workers: 0\n')
-    r = run_script('run_training.sh', 1, env={'STYLEGAN_CODE_DIR': str(tmp_path), 'STYLEGAN_DATA_DIR': str(synthetic_data)})
+    env = {'STYLEGAN_CODE_DIR': str(tmp_path), 'STYLEGAN_DATA_DIR': str(synthetic_data),
+           'TMPDIR': str(torchrun_logs())}                                   # where its torchrun leaves its logs
+    r = run_script('run_training.sh', 1, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert (tmp_path / 'run' / 'checkpoints' / 'ckpt_0000002.pt').is_file()
