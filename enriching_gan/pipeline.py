@@ -744,17 +744,14 @@ def statistics(s: StatsSettings) -> Path:
     out = Path(s.stat_dir) if s.stat_dir else data_dir / ncfg.stat_folder
     there = {kind: out / ncfg.stat_filename(kind) for kind in ncfg.stat_kinds()}
     there = {kind: path for kind, path in there.items() if path.is_file()}
-    if not there:
-        compute_statistics(data_dir, ncfg, read_labels(data_dir / s.id_file), out)
-        return out
     with tempfile.TemporaryDirectory() as fresh:
-        new = compute_statistics(data_dir, ncfg, read_labels(data_dir / s.id_file), fresh, progress=False)
+        new = compute_statistics(data_dir, ncfg, read_labels(data_dir / s.id_file), fresh)
         if any(not np.array_equal(load_npy(path), new[kind].astype(np.float32)) for kind, path in there.items()):
             raise InputError(f'{out} already holds other statistics ({", ".join(p.name for p in there.values())}: '
                              'another data set or other samples), which generators trained with them read: choose '
                              'another --stat_dir, or remove them first')
-        for name in sorted(p.name for p in Path(fresh).iterdir() if not (out / p.name).is_file()):
-            atomic_write(out / name, lambda f, name=name: f.write((Path(fresh) / name).read_bytes()))   # completed
+        for name in sorted(p.name for p in Path(fresh).iterdir() if not (out / p.name).is_file()):   # new or missing
+            atomic_write(out / name, lambda f, name=name: f.write((Path(fresh) / name).read_bytes()))
     return out
 
 # %% ../nbs/20_pipeline.ipynb #db45855c
